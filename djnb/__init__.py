@@ -1,0 +1,44 @@
+"""djnb: DataJoint for Python, rebuilt Jupyter-first.
+
+``import djnb as dj`` offers DataJoint 0.14's API. Importing is cheap: the database driver,
+numpy and pandas load on first use, through the lazy attributes below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import errors, settings
+from .errors import DataJointError
+from .settings import config
+from .version import __version__
+
+__all__ = [
+    "Connection",
+    "DataJointError",
+    "__version__",
+    "config",
+    "conn",
+    "errors",
+    "settings",
+]
+
+# public name -> module that defines it, imported on first access
+_LAZY = {
+    "Connection": "djnb.connection",
+    "conn": "djnb.connection",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'djnb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

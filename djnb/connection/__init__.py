@@ -1,0 +1,46 @@
+"""Database sessions: the only package that imports database drivers."""
+
+from __future__ import annotations
+
+from ..errors import MissingCredentialsError
+from ..settings import config
+from .connection import Connection
+
+__all__ = ["Connection", "conn"]
+
+_default: Connection | None = None
+
+
+def conn(
+    host: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    *,
+    init_fun: str | None = None,
+    reset: bool = False,
+    use_tls: bool | dict | None = None,
+) -> Connection:
+    """The process-wide connection, opened from ``dj.config`` on first use.
+
+    Arguments override the configuration; ``reset=True`` opens a fresh connection.
+    Credentials are never prompted for: without a user this raises MissingCredentialsError.
+    """
+    global _default
+    if _default is not None and not reset and host is None and user is None:
+        return _default
+    user = user if user is not None else config["database.user"]
+    if user is None:
+        raise MissingCredentialsError(
+            "No database user is configured. Set dj.config['database.user'] and "
+            "dj.config['database.password'] (or the environment variables DJ_USER and DJ_PASS), "
+            "or pass user= and password= to dj.conn()."
+        )
+    _default = Connection(
+        host if host is not None else config["database.host"],
+        user,
+        password if password is not None else config["database.password"],
+        port=None if host is not None else config["database.port"],
+        init_fun=init_fun if init_fun is not None else config["connection.init_function"],
+        use_tls=use_tls if use_tls is not None else config["database.use_tls"],
+    )
+    return _default

@@ -1,0 +1,290 @@
+"""``dj.Connection``: one database session, its transactions, and the error translation seam.
+
+Driver exceptions become djnb errors here and nowhere else (``Connection._translate``).
+Outside a transaction a lost session is re-opened and the statement retried once when
+``reconnect`` is on; inside one, ``LostConnectionError`` is raised and nothing is retried,
+because the server has already rolled the transaction back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from types import ModuleType
+from typing import Any
+
+from ..errors import (
+    AccessError,
+    AuthenticationError,
+    ConnectError,
+    DataJointError,
+    LostConnectionError,
+    QueryError,
+    TLSError,
+    TransactionError,
+)
+from ..settings import config
+from ..sql.dialect import Dialect, get_dialect
+from . import mysql_driver
+from .info import ConnInfo, RedactedDict, split_host
+
+logger = logging.getLogger("djnb")
+
+_DRIVERS: dict[str, ModuleType] = {"mysql": mysql_driver}
+_MAX_SQL_IN_MESSAGE = 300
+
+
+class Connection:
+    """A session with a database server.
+
+    ``Connection(host, user, password, port=None, init_fun=None, use_tls=None)`` as in
+    DataJoint. ``host`` may be "host:port". ``use_tls``: None uses TLS when the server offers
+    it, True requires it, False disables it, a dict passes SSL options (e.g. ``{"ca": path}``).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        user: str | None,
+        password: str | None,
+        port: int | None = None,
+        init_fun: str | None = None,
+        use_tls: bool | dict | None = None,
+        *,
+        backend: str | None = None,
+        charset: str | None = None,
+        reconnect: bool | None = None,
+        connect_timeout: float = 10,
+    ) -> None:
+        backend = backend or config["database.backend"]
+        self.dialect: Dialect = get_dialect(backend)
+        self._driver = _DRIVERS[backend]
+        host, port = split_host(host, port, self.dialect.default_port or 0)
+        self._info = ConnInfo(
+            backend=backend,
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            use_tls=use_tls,
+            charset=config["connection.charset"] if charset is None else charset,
+            init_command=init_fun,
+            connect_timeout=connect_timeout,
+        )
+        self._reconnect = reconnect
+        self._session: Any = None
+        self._in_transaction = False
+        self._connection_id: int | None = None
+        self.connect()
+
+    # -- identity
+    @property
+    def conn_info(self) -> dict:
+        """Connection parameters as a dict (its repr hides the password)."""
+        info = self._info
+        return RedactedDict(
+            host=info.host,
+            port=info.port,
+            user=info.user,
+            password=info.password,
+            ssl_input=info.use_tls,
+            backend=info.backend,
+        )
+
+    @property
+    def backend(self) -> str:
+        return self._info.backend
+
+    @property
+    def connection_id(self) -> int | None:
+        """The server's id of the current session (changes after a reconnect)."""
+        return self._connection_id
+
+    def __repr__(self) -> str:
+        state = "connected" if self._session is not None else "disconnected"
+        return f"DataJoint connection ({state}) {self._info.user}@{self._info.address}"
+
+    # -- session lifecycle
+    def connect(self) -> None:
+        """Open (or re-open) the session."""
+        self._close_session()
+        info = self._info
+        logger.debug("Connecting %s@%s (%s)", info.user, info.address, info.backend)
+        try:
+            self._session = self._driver.open_session(info)
+        except self._driver.DRIVER_ERRORS as err:
+            raise self._translate_connect_error(err) from err
+        for sql in self.dialect.session_setup:
+            self.query(sql, reconnect=False)
+        self._connection_id = self._fetch_value(self.dialect.connection_id())
+        if info.use_tls not in (None, False) and not self.tls_cipher:
+            self.close()
+            raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")
+
+    def close(self) -> None:
+        """Close the session; a later query re-opens it when reconnect is on."""
+        self._close_session()
+        self._in_transaction = False
+
+    def _close_session(self) -> None:
+        if self._session is not None:
+            self._driver.close(self._session)
+            self._session = None
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the session answers (never reconnects)."""
+        if self._session is None:
+            return False
+        try:
+            self._session.ping(reconnect=False)
+        except self._driver.DRIVER_ERRORS:
+            return False
+        return True
+
+    def ping(self) -> None:
+        """Check the session; re-open it if it dropped and reconnect is on."""
+        self.query("SELECT 1")
+
+    @property
+    def tls_cipher(self) -> str | None:
+        """The TLS cipher of the session, or None if it is not encrypted."""
+        row = self.query(*self.dialect.tls_cipher()).fetchone()
+        return (row[-1] or None) if row else None
+
+    def get_user(self) -> str:
+        """The user name and host the server sees (``user@host``)."""
+        return self._fetch_value(self.dialect.current_user())
+
+    # -- statements
+    def query(
+        self,
+        sql: str,
+        args: Sequence[Any] | dict | None = (),
+        *,
+        as_dict: bool = False,
+        suppress_warnings: bool = True,
+        reconnect: bool | None = None,
+    ) -> Any:
+        """Execute one statement with bound ``args`` and return the (buffered) DB-API cursor."""
+        if reconnect is None:
+            reconnect = self._reconnect if self._reconnect is not None else config["database.reconnect"]
+        if self._session is None:
+            if not reconnect:
+                raise LostConnectionError(f"The connection to {self._info.address} is closed.")
+            self.connect()
+        try:
+            return self._execute(sql, args, as_dict)
+        except self._driver.DRIVER_ERRORS as err:
+            error = self._translate(err, sql)
+            if not isinstance(error, LostConnectionError):
+                raise error from err
+            if self._in_transaction:
+                self._in_transaction = False
+                self._close_session()
+                raise LostConnectionError(
+                    f"The connection to {self._info.address} was lost inside a transaction. "
+                    "The server rolled the transaction back; nothing was retried. "
+                    "Run the whole transaction again."
+                ) from err
+            if not reconnect:
+                self._close_session()
+                raise error from err
+        logger.info("Connection to %s lost; reconnecting", self._info.address)
+        self.connect()
+        try:
+            return self._execute(sql, args, as_dict)
+        except self._driver.DRIVER_ERRORS as err:
+            raise self._translate(err, sql) from err
+
+    def _execute(self, sql: str, args: Any, as_dict: bool) -> Any:
+        cursor = self._driver.cursor(self._session, as_dict)
+        # No args means no parameter substitution, so a literal % in user SQL stays as it is.
+        cursor.execute(sql, args if args else None)
+        return cursor
+
+    def _fetch_value(self, statement: tuple[str, tuple]) -> Any:
+        return self.query(*statement).fetchone()[0]
+
+    # -- transactions
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction
+
+    def start_transaction(self) -> None:
+        """Begin a transaction; raise TransactionError if one is already open."""
+        if self._in_transaction:
+            raise TransactionError(
+                "A transaction is already open on this connection and transactions do not nest. "
+                "Commit or cancel it first, or do this work inside the open transaction."
+            )
+        self.query(self.dialect.begin_transaction)
+        self._in_transaction = True
+        logger.debug("Transaction started")
+
+    def cancel_transaction(self) -> None:
+        """Roll back the open transaction (a no-op when the session was lost: the server did it)."""
+        was_open, self._in_transaction = self._in_transaction, False
+        if was_open and self._session is not None:
+            with suppress(LostConnectionError):
+                self.query(self.dialect.rollback_transaction, reconnect=False)
+        logger.debug("Transaction cancelled")
+
+    def commit_transaction(self) -> None:
+        """Commit the open transaction."""
+        if not self._in_transaction:
+            raise TransactionError("commit_transaction() was called but no transaction is open.")
+        self.query(self.dialect.commit_transaction)
+        self._in_transaction = False
+        logger.debug("Transaction committed")
+
+    @property
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """``with conn.transaction:`` commits at the end, rolls back on any exception."""
+        self.start_transaction()
+        try:
+            yield self
+        except BaseException:
+            self.cancel_transaction()
+            raise
+        self.commit_transaction()
+
+    # -- the translation seam
+    def _translate(self, err: BaseException, sql: str) -> DataJointError:
+        code, message = self._driver.error_info(err)
+        if self.dialect.is_lost_connection(code):
+            cls: type[DataJointError] = LostConnectionError
+        else:
+            cls = self.dialect.error_class(code) or QueryError
+        text = f"{message} ({self.dialect.name} error {code})"
+        if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
+            text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"
+        if sql and not issubclass(cls, (LostConnectionError, ConnectError)):
+            shown = sql if len(sql) <= _MAX_SQL_IN_MESSAGE else sql[:_MAX_SQL_IN_MESSAGE] + " ..."
+            text += f"\nStatement: {shown}"
+        return cls(text)
+
+    def _translate_connect_error(self, err: BaseException) -> DataJointError:
+        code, message = self._driver.error_info(err)
+        info = self._info
+        cls = self.dialect.error_class(code)
+        if cls is AuthenticationError:
+            hint = "Check dj.config['database.user'] and ['database.password'] (or DJ_USER, DJ_PASS)."
+            if info.password is None:
+                hint += " No password is configured."
+            return AuthenticationError(f"{message}. {hint}")
+        if cls is TLSError:
+            return TLSError(
+                f"Cannot open a TLS session with {info.address}: {message}. "
+                "Enable TLS on the server, or set dj.config['database.use_tls'] = None to allow "
+                "an unencrypted connection."
+            )
+        if cls is None or not issubclass(cls, ConnectError):
+            return self._translate(err, "")
+        return ConnectError(
+            f"Cannot connect to the {self.dialect.name} server at {info.address}: {message}. "
+            "Check that the server is running and that dj.config['database.host'] / "
+            "['database.port'] (or DJ_HOST / DJ_PORT) point to it."
+        )

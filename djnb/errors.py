@@ -1,0 +1,137 @@
+"""Exceptions raised by djnb.
+
+Every error a user can cause is a ``DataJointError`` subclass whose message names the thing
+and the place, and says how to fix it. The DataJoint 0.14 names keep their 0.14 parents, so
+``except dj.errors.QueryError`` catches what it caught there. Driver errors are translated
+into these classes in exactly one place, the connection layer.
+
+    DataJointError
+    ├── ConfigError                 bad configuration key or value (also a ValueError)
+    │   └── MissingCredentialsError no user configured for a server connection
+    ├── ConnectError                the server cannot be reached or refuses the session
+    │   └── TLSError                TLS was required and could not be established
+    ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
+    ├── TransactionError            nested / unmatched transaction calls
+    ├── MissingTableError           a table does not exist
+    ├── QueryError                  the server rejected a statement
+    │   ├── QuerySyntaxError
+    │   ├── AccessError             insufficient privileges
+    │   │   └── AuthenticationError wrong user name or password
+    │   ├── DuplicateError          a primary or unique key already exists
+    │   ├── IntegrityError          a foreign-key constraint would be violated
+    │   ├── UnknownAttributeError   no such column
+    │   ├── MissingAttributeError   a required column has no value
+    │   ├── InvalidValueError       a value does not fit its column (type, range, length)
+    │   └── LockError               deadlock or lock-wait timeout; safe to retry
+    ├── MissingExternalFile
+    └── BucketInaccessible
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessError",
+    "AuthenticationError",
+    "BucketInaccessible",
+    "ConfigError",
+    "ConnectError",
+    "DataJointError",
+    "DuplicateError",
+    "IntegrityError",
+    "InvalidValueError",
+    "LockError",
+    "LostConnectionError",
+    "MissingAttributeError",
+    "MissingCredentialsError",
+    "MissingExternalFile",
+    "MissingTableError",
+    "QueryError",
+    "QuerySyntaxError",
+    "TLSError",
+    "TransactionError",
+    "UnknownAttributeError",
+]
+
+
+class DataJointError(Exception):
+    """Base class of every error djnb raises on purpose."""
+
+    def suggest(self, *args: object) -> DataJointError:
+        """Return a copy of this error with more arguments appended (DataJoint 0.14 API)."""
+        return self.__class__(*(self.args + args))
+
+
+class ConfigError(DataJointError, ValueError):
+    """A configuration key is unknown or its value is invalid."""
+
+
+class MissingCredentialsError(ConfigError):
+    """A server connection was asked for without the credentials it needs."""
+
+
+class ConnectError(DataJointError):
+    """The database server could not be reached or refused to open a session."""
+
+
+class TLSError(ConnectError):
+    """TLS was required but the session could not be encrypted."""
+
+
+class LostConnectionError(DataJointError):
+    """The connection to the server was lost."""
+
+
+class TransactionError(DataJointError):
+    """Transactions were started, committed or cancelled out of order."""
+
+
+class MissingTableError(DataJointError):
+    """A query referred to a table that does not exist."""
+
+
+class QueryError(DataJointError):
+    """The server rejected a statement."""
+
+
+class QuerySyntaxError(QueryError):
+    """The statement is not valid SQL for this server."""
+
+
+class AccessError(QueryError):
+    """The user lacks a privilege the statement needs."""
+
+
+class AuthenticationError(AccessError):
+    """The server rejected the user name or password."""
+
+
+class DuplicateError(QueryError):
+    """A row with the same primary or unique key already exists."""
+
+
+class IntegrityError(QueryError):
+    """A foreign-key constraint would be violated."""
+
+
+class UnknownAttributeError(QueryError):
+    """The statement names an attribute (column) that does not exist."""
+
+
+class MissingAttributeError(QueryError):
+    """A required attribute has no value and no default."""
+
+
+class InvalidValueError(QueryError):
+    """A value does not fit its attribute's type, range or length."""
+
+
+class LockError(QueryError):
+    """A deadlock or lock-wait timeout; the statement may succeed if retried."""
+
+
+class MissingExternalFile(DataJointError):
+    """A file referenced from a table is missing from its external store."""
+
+
+class BucketInaccessible(DataJointError):
+    """An object-store bucket cannot be reached with the configured credentials."""

@@ -1,0 +1,1 @@
+"""SQL generation: dialects (engine-specific SQL as data), later nodes, conditions, compiler."""

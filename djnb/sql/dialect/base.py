@@ -1,0 +1,95 @@
+"""The dialect interface: what every engine must say about its SQL.
+
+A dialect is data plus small pure functions: quoting, parameter markers, transaction and
+catalog statements, and the map from the engine's error codes to djnb error classes. It never
+talks to a database; the connection layer executes what it produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from ...errors import DataJointError
+
+Statement = tuple[str, tuple]
+
+
+class Dialect:
+    """Base class; engines override the class attributes and methods."""
+
+    name: str = ""
+    #: placeholder for one bound value in a statement ("%s" or "?")
+    placeholder: str = "%s"
+    identifier_quote: str = '"'
+    #: statements run once on each new session
+    session_setup: tuple[str, ...] = ()
+    begin_transaction: str = "BEGIN"
+    commit_transaction: str = "COMMIT"
+    rollback_transaction: str = "ROLLBACK"
+    #: engine error code -> djnb error class
+    error_classes: ClassVar[Mapping[int | str, type[DataJointError]]] = {}
+    #: error codes meaning the session is gone
+    lost_connection_codes: frozenset[int | str] = frozenset()
+    default_port: int | None = None
+
+    def quote(self, name: str) -> str:
+        """Quote an identifier, doubling any quote character inside it."""
+        q = self.identifier_quote
+        return q + name.replace(q, q + q) + q
+
+    def table_name(self, schema: str, table: str) -> str:
+        """The fully qualified, quoted name of a table."""
+        return f"{self.quote(schema)}.{self.quote(table)}"
+
+    def placeholders(self, count: int) -> str:
+        """Comma-separated placeholders for ``count`` bound values."""
+        return ", ".join([self.placeholder] * count)
+
+    def error_class(self, code: int | str) -> type[DataJointError] | None:
+        """The djnb error class for an engine error code, or None if it has no special class."""
+        return self.error_classes.get(code)
+
+    def is_lost_connection(self, code: int | str) -> bool:
+        return code in self.lost_connection_codes
+
+    # -- catalog statements; each returns (sql, params)
+    def list_schemas(self) -> Statement:
+        raise NotImplementedError
+
+    def schema_exists(self, schema: str) -> Statement:
+        raise NotImplementedError
+
+    def create_schema(self, schema: str) -> Statement:
+        raise NotImplementedError
+
+    def drop_schema(self, schema: str) -> Statement:
+        raise NotImplementedError
+
+    def list_tables(self, schema: str) -> Statement:
+        raise NotImplementedError
+
+    def connection_id(self) -> Statement:
+        raise NotImplementedError
+
+    def current_user(self) -> Statement:
+        raise NotImplementedError
+
+    def tls_cipher(self) -> Statement:
+        """A statement whose last column is the session's TLS cipher (empty when unencrypted)."""
+        raise NotImplementedError
+
+    # -- data statements
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        on_duplicate: str = "error",
+        primary_key: Sequence[str] = (),
+    ) -> str:
+        """An INSERT for one row of ``columns`` (run with executemany for many rows).
+
+        ``on_duplicate``: "error" (raise DuplicateError), "ignore" (skip the row), or
+        "replace" (overwrite the existing row's other columns).
+        """
+        raise NotImplementedError

@@ -1,0 +1,97 @@
+"""MySQL and MariaDB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ... import errors
+from .base import Dialect, Statement
+
+# The session mode DataJoint sets, so both clients see the same strictness.
+SQL_MODE = (
+    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+    "STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY"
+)
+SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
+
+
+def _codes(cls: type[errors.DataJointError], *codes: int) -> dict[int, type]:
+    return dict.fromkeys(codes, cls)
+
+
+class MySQLDialect(Dialect):
+    name = "mysql"
+    placeholder = "%s"
+    identifier_quote = "`"
+    default_port = 3306
+    session_setup = (f"SET SESSION sql_mode = '{SQL_MODE}'",)
+    begin_transaction = "START TRANSACTION WITH CONSISTENT SNAPSHOT"
+    error_classes: ClassVar[dict[int | str, type[errors.DataJointError]]] = {
+        **_codes(errors.DuplicateError, 1062, 1586),
+        **_codes(errors.IntegrityError, 1216, 1217, 1451, 1452),
+        **_codes(errors.QuerySyntaxError, 1064, 1149),
+        **_codes(errors.AccessError, 1044, 1142, 1143, 1227, 1370),
+        **_codes(errors.AuthenticationError, 1045, 1698),
+        **_codes(errors.MissingTableError, 1146),
+        **_codes(errors.UnknownAttributeError, 1054),
+        **_codes(errors.MissingAttributeError, 1048, 1364),
+        **_codes(errors.InvalidValueError, 1264, 1265, 1292, 1366, 1406, 3819, 4025),
+        **_codes(errors.LockError, 1205, 1213),
+        **_codes(errors.ConnectError, 1040, 1129, 1130, 2002, 2003, 2005),
+        **_codes(errors.TLSError, 2026),
+    }
+    # 0: the driver's own "connection already closed"; 1927: MariaDB "connection was killed";
+    # 4031: MySQL 8 "disconnected by the server because of inactivity".
+    lost_connection_codes = frozenset({0, 1927, 2006, 2013, 2055, 4031})
+
+    def list_schemas(self) -> Statement:
+        marks = self.placeholders(len(SYSTEM_SCHEMAS))
+        sql = (
+            "SELECT schema_name FROM information_schema.schemata "
+            f"WHERE schema_name NOT IN ({marks}) ORDER BY schema_name"
+        )
+        return sql, SYSTEM_SCHEMAS
+
+    def schema_exists(self, schema: str) -> Statement:
+        return "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+
+    def create_schema(self, schema: str) -> Statement:
+        return f"CREATE DATABASE {self.quote(schema)}", ()
+
+    def drop_schema(self, schema: str) -> Statement:
+        return f"DROP DATABASE {self.quote(schema)}", ()
+
+    def list_tables(self, schema: str) -> Statement:
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY table_name"
+        return sql, (schema,)
+
+    def connection_id(self) -> Statement:
+        return "SELECT CONNECTION_ID()", ()
+
+    def current_user(self) -> Statement:
+        return "SELECT USER()", ()
+
+    def tls_cipher(self) -> Statement:
+        return "SHOW SESSION STATUS LIKE 'Ssl_cipher'", ()
+
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        on_duplicate: str = "error",
+        primary_key: Sequence[str] = (),
+    ) -> str:
+        names = ", ".join(map(self.quote, columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({self.placeholders(len(columns))})"
+        if on_duplicate == "error":
+            return sql
+        if on_duplicate == "ignore":
+            # A no-op update skips duplicates without INSERT IGNORE's silencing of other errors.
+            first = self.quote(primary_key[0] if primary_key else columns[0])
+            return f"{sql} ON DUPLICATE KEY UPDATE {first} = {first}"
+        if on_duplicate == "replace":
+            others = [c for c in columns if c not in primary_key] or list(columns[:1])
+            updates = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in others)
+            return f"{sql} ON DUPLICATE KEY UPDATE {updates}"
+        raise ValueError(f"on_duplicate must be 'error', 'ignore' or 'replace'; got {on_duplicate!r}")
