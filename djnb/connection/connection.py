@@ -117,7 +117,7 @@ class Connection:
             raise self._translate_connect_error(err) from err
         for sql in self.dialect.session_setup:
             self.query(sql, reconnect=False)
-        self._connection_id = self._fetch_value(self.dialect.connection_id())
+        self._connection_id = self._driver.session_id(self._session)
         if info.use_tls not in (None, False) and not self.tls_cipher:
             self.close()
             raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")

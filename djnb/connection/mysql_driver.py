@@ -76,6 +76,11 @@ def error_info(err: BaseException) -> tuple[int, str]:
     return -1, str(err)
 
 
+def session_id(session: pymysql.connections.Connection) -> int:
+    """The server's connection id, known from the handshake (saves a round trip)."""
+    return session.thread_id()
+
+
 def cursor(session: pymysql.connections.Connection, as_dict: bool) -> Any:
     return session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
 

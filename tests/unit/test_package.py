@@ -83,3 +83,13 @@ def test_cli_info_runs_without_a_server():
     assert "database.host" in result.stdout and "environment (DJ_HOST)" in result.stdout
     assert "connection: failed" in result.stdout
     assert "topsecret" not in result.stdout + result.stderr
+
+
+def test_import_time_script_reports_no_heavy_modules():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "import_time.py"), "--repeat", "3"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "heavy modules loaded: none" in result.stdout

@@ -1,0 +1,36 @@
+"""Runs one contender of one workload in this interpreter and prints its timings as JSON.
+
+Usage (by run.py): python benchmarks/worker.py WORKLOAD CONTENDER REPEAT SERVER_JSON SMOKE
+The interpreter decides what is measured: the project's venv for djnb and the driver, the
+side virtualenv for DataJoint.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.workloads import WORKLOADS
+
+
+def main() -> None:
+    workload, contender, repeat, server, smoke = sys.argv[1:6]
+    module = importlib.import_module(f"benchmarks.workloads.{WORKLOADS[workload]}")
+    run = getattr(module, contender)(json.loads(server), smoke == "1")
+    run()  # warm-up: first-call costs (connection set-up, caches) are not what we compare
+    times = []
+    for _ in range(int(repeat)):
+        start = time.perf_counter()
+        measured = run()
+        elapsed = time.perf_counter() - start
+        times.append(measured if measured is not None else elapsed)
+    print(json.dumps({"times": times}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Per-statement overhead: many small parameterised SELECTs on one open connection."""
+
+from __future__ import annotations
+
+DESCRIPTION = "1,000 x SELECT %s on one connection"
+
+
+def count(smoke: bool) -> int:
+    return 50 if smoke else 1000
+
+
+def djnb(server: dict, smoke: bool):
+    import djnb as dj
+
+    connection = dj.Connection(server["host"], server["user"], server["password"], port=server["port"])
+    n = count(smoke)
+
+    def run() -> None:
+        for i in range(n):
+            connection.query("SELECT %s", (i,)).fetchone()
+
+    return run
+
+
+def datajoint(server: dict, smoke: bool):
+    import datajoint as dj
+
+    # DataJoint 0.14 with PyMySQL 1.2 fails on servers without TLS unless TLS is turned off.
+    connection = dj.Connection(
+        server["host"], server["user"], server["password"], port=server["port"], use_tls=False
+    )
+    n = count(smoke)
+
+    def run() -> None:
+        for i in range(n):
+            connection.query("SELECT %s", (i,)).fetchone()
+
+    return run
+
+
+def driver(server: dict, smoke: bool):
+    import pymysql
+
+    connection = pymysql.connect(
+        host=server["host"],
+        port=server["port"],
+        user=server["user"],
+        password=server["password"],
+        autocommit=True,
+    )
+    n = count(smoke)
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for i in range(n):
+                cursor.execute("SELECT %s", (i,))
+                cursor.fetchone()
+
+    return run

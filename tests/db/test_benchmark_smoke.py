@@ -1,0 +1,26 @@
+"""The benchmark harness stays runnable: one quick repetition of every workload (no DataJoint)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_runner_smoke(server, tmp_path):
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "djnb/driver" in result.stdout
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"import", "connect", "roundtrip"}
+    for row in results.values():
+        assert row["djnb"]["median"] > 0 and row["driver"]["median"] > 0
