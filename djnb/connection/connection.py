@@ -127,6 +127,12 @@ class Connection:
         self._close_session()
         self._in_transaction = False
 
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _close_session(self) -> None:
         if self._session is not None:
             self._driver.close(self._session)

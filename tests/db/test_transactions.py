@@ -83,3 +83,10 @@ def test_percent_signs_in_unparameterised_sql_are_kept(connection):
 
 def test_as_dict_returns_rows_as_dicts(connection):
     assert connection.query("SELECT 1 AS one", as_dict=True).fetchall() == [{"one": 1}]
+
+
+def test_connection_as_context_manager_closes(server):
+    with dj.Connection(**server) as session:
+        assert session.is_connected
+    assert not session.is_connected
+    assert "disconnected" in repr(session)
