@@ -5,29 +5,30 @@ from __future__ import annotations
 DESCRIPTION = "connect + SELECT 1 + close"
 
 
-def djnb(server: dict, smoke: bool):
-    import djnb as dj
+def _through(dj, server: dict, **options):
+    """The same code for djnb and DataJoint: both offer ``dj.Connection``."""
 
-    def run() -> None:
-        connection = dj.Connection(server["host"], server["user"], server["password"], port=server["port"])
-        connection.query("SELECT 1").fetchall()
-        connection.close()
-
-    return run
-
-
-def datajoint(server: dict, smoke: bool):
-    import datajoint as dj
-
-    # DataJoint 0.14 with PyMySQL 1.2 fails on servers without TLS unless TLS is turned off.
     def run() -> None:
         connection = dj.Connection(
-            server["host"], server["user"], server["password"], port=server["port"], use_tls=False
+            server["host"], server["user"], server["password"], port=server["port"], **options
         )
         connection.query("SELECT 1").fetchall()
         connection.close()
 
     return run
+
+
+def djnb(server: dict, smoke: bool):
+    import djnb
+
+    return _through(djnb, server)
+
+
+def datajoint(server: dict, smoke: bool):
+    import datajoint
+
+    # DataJoint 0.14 with PyMySQL 1.2 fails on servers without TLS unless TLS is turned off.
+    return _through(datajoint, server, use_tls=False)
 
 
 def driver(server: dict, smoke: bool):

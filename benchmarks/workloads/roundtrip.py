@@ -9,25 +9,10 @@ def count(smoke: bool) -> int:
     return 50 if smoke else 1000
 
 
-def djnb(server: dict, smoke: bool):
-    import djnb as dj
-
-    connection = dj.Connection(server["host"], server["user"], server["password"], port=server["port"])
-    n = count(smoke)
-
-    def run() -> None:
-        for i in range(n):
-            connection.query("SELECT %s", (i,)).fetchone()
-
-    return run
-
-
-def datajoint(server: dict, smoke: bool):
-    import datajoint as dj
-
-    # DataJoint 0.14 with PyMySQL 1.2 fails on servers without TLS unless TLS is turned off.
+def _through(dj, server: dict, smoke: bool, **options):
+    """The same code for djnb and DataJoint: both offer ``Connection.query``."""
     connection = dj.Connection(
-        server["host"], server["user"], server["password"], port=server["port"], use_tls=False
+        server["host"], server["user"], server["password"], port=server["port"], **options
     )
     n = count(smoke)
 
@@ -36,6 +21,19 @@ def datajoint(server: dict, smoke: bool):
             connection.query("SELECT %s", (i,)).fetchone()
 
     return run
+
+
+def djnb(server: dict, smoke: bool):
+    import djnb
+
+    return _through(djnb, server, smoke)
+
+
+def datajoint(server: dict, smoke: bool):
+    import datajoint
+
+    # DataJoint 0.14 with PyMySQL 1.2 fails on servers without TLS unless TLS is turned off.
+    return _through(datajoint, server, smoke, use_tls=False)
 
 
 def driver(server: dict, smoke: bool):
