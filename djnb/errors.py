@@ -23,6 +23,10 @@ into these classes in exactly one place, the connection layer.
     │   ├── MissingAttributeError   a required column has no value
     │   ├── InvalidValueError       a value does not fit its column (type, range, length)
     │   └── LockError               deadlock or lock-wait timeout; safe to retry
+    ├── BlobError                   DataJoint's blob format
+    │   ├── InvalidBlobError        bytes that are not a valid blob (damaged, truncated, hostile)
+    │   ├── BlobTypeError           a value of a type the format cannot hold (also a TypeError)
+    │   └── NativeBlobsDisabledError a Python-native (dj0) value while they are disabled
     ├── MissingExternalFile
     └── BucketInaccessible
 """
@@ -32,12 +36,15 @@ from __future__ import annotations
 __all__ = [
     "AccessError",
     "AuthenticationError",
+    "BlobError",
+    "BlobTypeError",
     "BucketInaccessible",
     "ConfigError",
     "ConnectError",
     "DataJointError",
     "DuplicateError",
     "IntegrityError",
+    "InvalidBlobError",
     "InvalidValueError",
     "LockError",
     "LostConnectionError",
@@ -45,6 +52,7 @@ __all__ = [
     "MissingCredentialsError",
     "MissingExternalFile",
     "MissingTableError",
+    "NativeBlobsDisabledError",
     "QueryError",
     "QuerySyntaxError",
     "TLSError",
@@ -127,6 +135,22 @@ class InvalidValueError(QueryError):
 
 class LockError(QueryError):
     """A deadlock or lock-wait timeout; the statement may succeed if retried."""
+
+
+class BlobError(DataJointError):
+    """A value cannot be packed into, or bytes cannot be unpacked from, a blob."""
+
+
+class InvalidBlobError(BlobError):
+    """The bytes are not a valid blob: damaged, truncated, or not a blob at all."""
+
+
+class BlobTypeError(BlobError, TypeError):
+    """The value, or something inside it, has a type the blob format cannot hold."""
+
+
+class NativeBlobsDisabledError(BlobError):
+    """Packing needs the Python-native (dj0) format, which the configuration disables."""
 
 
 class MissingExternalFile(DataJointError):
