@@ -34,6 +34,10 @@ _date_time = struct.Struct("<iq").unpack_from
 
 Result = tuple[Any, int]
 _STR, _FLOAT, _INT, _BOOL, _NONE = codes.STR, codes.FLOAT, codes.INT, codes.BOOL, codes.NONE
+_TUPLE, _LIST, _SET, _DICT = codes.TUPLE, codes.LIST, codes.SET, codes.DICT
+_NATIVE = frozenset({_TUPLE, _LIST, _SET, _DICT})
+_HEAD64 = struct.Struct("<QBQ")
+_HEAD32 = struct.Struct("<IBI")
 
 
 class Reader:
@@ -161,50 +165,117 @@ class Reader:
     def read_none(self, pos: int, end: int) -> Result:
         return None, pos
 
-    def read_tuple(self, pos: int, end: int) -> Result:
-        values, pos = self.elements(pos, end, "tuple elements")
-        return tuple(values), pos
+    def read_native(self, pos: int, end: int) -> Result:
+        """Tuples, lists, sets and dicts, nested to any depth, in one loop.
 
-    def read_list(self, pos: int, end: int) -> Result:
-        return self.elements(pos, end, "list elements")
-
-    def read_set(self, pos: int, end: int) -> Result:
-        values, after = self.elements(pos, end, "set elements")
-        try:
-            return set(values), after
-        except TypeError:
-            raise self.fail("a set holds an unhashable element", pos) from None
-
-    def read_dict(self, pos: int, end: int) -> Result:
-        width = self.len_size
-        count, pos = self.count(pos, end, 2 * (width + 1), "dict entries")
-        buf, read_len, element = self.buf, self.read_len, self.element
-        result = {}
-        for _ in range(count):
-            # str keys are decoded inline: dicts of records are the hot case
-            at = pos
-            size = read_len(buf, pos)[0] if pos + width <= end else 0
-            body = pos + 2 * width + 1
-            stop = pos + width + size
-            if (
-                size > width
-                and stop <= end
-                and buf[pos + width] == _STR
-                and read_len(buf, pos + width + 1)[0] == stop - body
-            ):
-                try:
-                    key = buf[body:stop].decode()
-                except UnicodeDecodeError as err:
-                    raise self.fail(f"invalid UTF-8 ({err.reason})", body + err.start) from None
-                pos = stop
-            else:
-                key, pos = element(pos, end)
-            value, pos = element(pos, end)
+        Python-native blobs are mostly containers of scalars; reading them without a function
+        call per element is what makes this several times faster than DataJoint. Frames on an
+        explicit stack replace recursion; other items (arrays, dates, ...) go through item().
+        """
+        buf, width, read_len = self.buf, self.len_size, self.read_len
+        kind = buf[pos - 1]
+        count, pos = self.count(pos, end, width + 1, "container elements")
+        values: list = []
+        remaining = 2 * count if kind == _DICT else count
+        if kind == _DICT and count * 2 * (width + 1) > end - pos:
+            raise self.fail(f"{count} dict entries cannot fit in {end - pos} bytes", pos)
+        frame_end = end
+        stack: list = []
+        append = values.append
+        # one struct call reads an element's length, its code and the 8 bytes after the code
+        head = _HEAD64 if width == 8 else _HEAD32
+        head_size = head.size
+        buf_size = len(buf)
+        while True:
+            if not remaining:
+                value = self.build(kind, values, pos)
+                if not stack:
+                    return value, pos
+                if pos != frame_end:
+                    raise self.fail(f"a container ends at byte {pos} but its element at {frame_end}", pos)
+                kind, values, remaining, frame_end = stack.pop()
+                append = values.append
+                append(value)
+                remaining -= 1
+                continue
+            if pos + head_size <= buf_size:
+                size, code, word = head.unpack_from(buf, pos)
+            else:  # near the end of the buffer: read the parts that exist
+                if pos + width + 1 > frame_end:
+                    raise self.fail("an element is cut off", pos)
+                size, code, word = read_len(buf, pos)[0], buf[pos + width], None
+            start = pos + width
+            stop = start + size
+            if stop > frame_end or size == 0:
+                raise self.fail(f"an element of {size} bytes where {frame_end - start} remain", pos)
+            if code == _STR:
+                body = start + 1 + width
+                if word is not None and body <= stop and word == stop - body:
+                    try:
+                        append(buf[body:stop].decode())
+                    except UnicodeDecodeError as err:
+                        raise self.fail(f"invalid UTF-8 ({err.reason})", body + err.start) from None
+                    pos = stop
+                    remaining -= 1
+                    continue
+            elif code == _FLOAT:
+                if size == 9:
+                    append(_f64(buf, start + 1)[0])
+                    pos = stop
+                    remaining -= 1
+                    continue
+            elif code == _INT:
+                if size >= 3 and _u16(buf, start + 1)[0] == size - 3:
+                    append(int.from_bytes(buf[start + 3 : stop], "little", signed=True))
+                    pos = stop
+                    remaining -= 1
+                    continue
+            elif code == _BOOL:
+                if size == 2:
+                    append(buf[start + 1] != 0)
+                    pos = stop
+                    remaining -= 1
+                    continue
+            elif code == _NONE:
+                if size == 1:
+                    append(None)
+                    pos = stop
+                    remaining -= 1
+                    continue
+            elif code in _NATIVE:
+                if len(stack) >= codes.MAX_DEPTH - self.depth:
+                    raise self.fail(f"nesting deeper than {codes.MAX_DEPTH} levels", start)
+                inner, body = self.count(start + 1, stop, width + 1, "container elements")
+                stack.append((kind, values, remaining, frame_end))
+                kind, values, frame_end, pos = code, [], stop, body
+                append = values.append
+                remaining = 2 * inner if code == _DICT else inner
+                if code == _DICT and inner * 2 * (width + 1) > stop - body:
+                    raise self.fail(f"{inner} dict entries cannot fit in {stop - body} bytes", body)
+                continue
+            self.depth += len(stack)
             try:
-                result[key] = value
-            except TypeError:
-                raise self.fail(f"an unhashable dict key of type {type(key).__name__}", at) from None
-        return result, pos
+                value, after = self.item(start, stop)
+            finally:
+                self.depth -= len(stack)
+            if after != stop:
+                raise self.fail(f"an element of {size} bytes holds an item of {after - start} bytes", pos)
+            append(value)
+            pos = stop
+            remaining -= 1
+
+    def build(self, kind: int, values: list, pos: int) -> Any:
+        if kind == _LIST:
+            return values
+        if kind == _TUPLE:
+            return tuple(values)
+        try:
+            if kind == _SET:
+                return set(values)
+            pairs = iter(values)
+            return dict(zip(pairs, pairs, strict=True))
+        except TypeError:
+            raise self.fail(f"an unhashable {'set element' if kind == _SET else 'dict key'}", pos) from None
 
     def read_str(self, pos: int, end: int) -> Result:
         size, pos = self.length(pos, end, "a string length")
@@ -390,10 +461,10 @@ _CONTAINERS = frozenset(
 )
 _ITEM_READERS: dict[int, Any] = {
     codes.NONE: Reader.read_none,
-    codes.TUPLE: Reader.read_tuple,
-    codes.LIST: Reader.read_list,
-    codes.SET: Reader.read_set,
-    codes.DICT: Reader.read_dict,
+    codes.TUPLE: Reader.read_native,
+    codes.LIST: Reader.read_native,
+    codes.SET: Reader.read_native,
+    codes.DICT: Reader.read_native,
     codes.STR: Reader.read_str,
     codes.BYTES: Reader.read_bytes,
     codes.INT: Reader.read_int,
