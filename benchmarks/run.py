@@ -40,16 +40,9 @@ def server_settings() -> dict:
 def measure(
     python: Path | str, workload: str, contender: str, repeat: int, server: dict, smoke: bool
 ) -> list[float]:
-    command = [
-        str(python),
-        str(HERE / "worker.py"),
-        workload,
-        contender,
-        str(repeat),
-        json.dumps(server),
-        "1" if smoke else "0",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    command = [str(python), str(HERE / "worker.py"), workload, contender, str(repeat), "1" if smoke else "0"]
+    # the server settings (with the password) go through stdin, not the visible command line
+    result = subprocess.run(command, capture_output=True, text=True, input=json.dumps(server))
     if result.returncode != 0:
         raise RuntimeError(f"{workload}/{contender} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])["times"]

@@ -1,6 +1,6 @@
 """Runs one contender of one workload in this interpreter and prints its timings as JSON.
 
-Usage (by run.py): python benchmarks/worker.py WORKLOAD CONTENDER REPEAT SERVER_JSON SMOKE
+Usage (by run.py): python benchmarks/worker.py WORKLOAD CONTENDER REPEAT SMOKE < SERVER_JSON
 The interpreter decides what is measured: the project's venv for djnb and the driver, the
 side virtualenv for DataJoint.
 """
@@ -19,9 +19,10 @@ from benchmarks.workloads import WORKLOADS
 
 
 def main() -> None:
-    workload, contender, repeat, server, smoke = sys.argv[1:6]
+    workload, contender, repeat, smoke = sys.argv[1:5]
+    server = json.loads(sys.stdin.read())
     module = importlib.import_module(f"benchmarks.workloads.{WORKLOADS[workload]}")
-    run = getattr(module, contender)(json.loads(server), smoke == "1")
+    run = getattr(module, contender)(server, smoke == "1")
     run()  # warm-up: first-call costs (connection set-up, caches) are not what we compare
     times = []
     for _ in range(int(repeat)):

@@ -19,6 +19,8 @@ def render_info(check_connection: bool = True) -> str:
         lines.append(f"configuration file: {config.loaded_from}")
     else:
         lines.append("configuration file: none (./dj_local_conf.json or ~/.datajoint_config.json)")
+    for problem in config.problems:
+        lines.append(f"warning: {problem}")
     width = max(map(len, config))
     for key, value in config.redacted().items():
         lines.append(f"  {key:<{width}} = {value!r}  [{config.source(key)}]")

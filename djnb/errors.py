@@ -6,12 +6,13 @@ and the place, and says how to fix it. The DataJoint 0.14 names keep their 0.14 
 into these classes in exactly one place, the connection layer.
 
     DataJointError
+    ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
     │   └── MissingCredentialsError no user configured for a server connection
     ├── ConnectError                the server cannot be reached or refuses the session
     │   └── TLSError                TLS was required and could not be established
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
-    ├── TransactionError            nested / unmatched transaction calls
+    ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
     ├── MissingTableError           a table does not exist
     ├── QueryError                  the server rejected a statement
     │   ├── QuerySyntaxError
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessError",
+    "ArgumentError",
     "AuthenticationError",
     "BlobError",
     "BlobTypeError",
@@ -67,6 +69,10 @@ class DataJointError(Exception):
     def suggest(self, *args: object) -> DataJointError:
         """Return a copy of this error with more arguments appended (DataJoint 0.14 API)."""
         return self.__class__(*(self.args + args))
+
+
+class ArgumentError(DataJointError, ValueError):
+    """A function was called with an argument it cannot accept."""
 
 
 class ConfigError(DataJointError, ValueError):

@@ -23,7 +23,16 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Config", "DEFAULTS", "ENV_VARS", "GLOBAL_CONFIG", "LOCAL_CONFIG", "config"]
+__all__ = [
+    "DEFAULTS",
+    "ENV_VARS",
+    "GLOBAL_CONFIG",
+    "LOCAL_CONFIG",
+    "Config",
+    "config",
+    "redact",
+    "split_host",
+]
 
 LOCAL_CONFIG = "dj_local_conf.json"
 GLOBAL_CONFIG = ".datajoint_config.json"
@@ -31,6 +40,7 @@ BACKENDS = ("mysql", "sqlite", "postgresql")
 BACKEND_ALIASES = {"mariadb": "mysql", "postgres": "postgresql"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SECRET_KEYS = frozenset({"database.password", "external.aws_secret_access_key"})
+SECRET_WORDS = ("password", "passwd", "secret", "token")
 # Namespaces whose keys are all known: a typo there is an error, not a silent new key.
 CLOSED_NAMESPACES = ("database.", "connection.", "display.")
 MASK = "********"
@@ -78,7 +88,7 @@ logger = logging.getLogger("djnb")
 
 
 def _bad(key: str, expected: str, value: Any) -> ConfigError:
-    shown = MASK if key in SECRET_KEYS else repr(value)
+    shown = MASK if is_secret(key) else repr(value)
     return ConfigError(f"dj.config[{key!r}] must be {expected}; got {shown}.")
 
 
@@ -90,7 +100,7 @@ def _boolean(key: str, value: Any) -> bool:
 
 def _integer(minimum: int) -> Callable[[str, Any], int]:
     def check(key: str, value: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
             return value
@@ -119,10 +129,40 @@ def _text(optional: bool) -> Callable[[str, Any], str | None]:
     return check
 
 
+def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
+    """Split "host", "host:port" or "[ipv6]:port"; a port written in ``host`` wins.
+
+    Raises ConfigError for a port that is not a number between 1 and 65535.
+    """
+    host = host.strip()
+    if host.startswith("["):
+        name, bracket, tail = host[1:].partition("]")
+        if not bracket or (tail and not tail.startswith(":")):
+            raise ConfigError(f'Database host {host!r} is not valid; write IPv6 hosts as "[::1]:3306".')
+        host, tail = name, tail[1:]
+    elif host.count(":") == 1:
+        host, _, tail = host.partition(":")
+    else:  # a bare name, or a bare IPv6 address
+        tail = ""
+    if tail:
+        if not (tail.isascii() and tail.isdigit() and 1 <= int(tail) <= 65535):
+            raise ConfigError(
+                f"Database host {host!r} has port {tail!r}; a port is a number from 1 to 65535."
+            )
+        port = int(tail)
+    if not host:
+        raise ConfigError('The database host is empty; set it to a name such as "127.0.0.1".')
+    return host, port
+
+
 def _host(key: str, value: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise _bad(key, 'a host name such as "127.0.0.1" or "db.lab.org:3306"', value)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(key, 'a host name such as "127.0.0.1" or "db.lab.org:3306"', value)
+    try:
+        split_host(value)
+    except ConfigError as err:
+        raise ConfigError(f"dj.config[{key!r}]: {err}") from None
+    return value.strip()
 
 
 def _backend(key: str, value: Any) -> str:
@@ -196,6 +236,19 @@ def validate(key: str, value: Any) -> Any:
     return value
 
 
+def is_secret(key: str) -> bool:
+    return key in SECRET_KEYS or any(word in str(key).lower() for word in SECRET_WORDS)
+
+
+def redact(key: str, value: Any) -> Any:
+    """``value`` with every secret (by key name, at any depth) replaced by a mask."""
+    if is_secret(key) and value is not None:
+        return MASK
+    if isinstance(value, dict):
+        return {k: redact(k, v) for k, v in value.items()}
+    return value
+
+
 # ---- the config object ---------------------------------------------------------------------
 
 
@@ -209,6 +262,8 @@ class Config(MutableMapping):
         self._set: dict[str, Any] = {}
         self._env_names: dict[str, str] = {}
         self.loaded_from: Path | None = None
+        #: problems met while reading the environment and files at import (values skipped)
+        self.problems: list[str] = []
         self._read_environment(os.environ if environ is None else environ)
 
     # -- mapping protocol
@@ -257,8 +312,8 @@ class Config(MutableMapping):
 
     # -- display, never showing secrets
     def redacted(self) -> dict[str, Any]:
-        """All settings as a plain dict, secrets masked."""
-        return {k: (MASK if k in SECRET_KEYS and self[k] is not None else self[k]) for k in self}
+        """All settings as a plain dict, secrets masked (also inside stores and TLS options)."""
+        return {key: redact(key, self[key]) for key in self}
 
     def __repr__(self) -> str:
         width = max(map(len, self), default=0)
@@ -288,7 +343,7 @@ class Config(MutableMapping):
             values = {key: validate(key, value) for key, value in data.items()}
         except ConfigError as err:
             raise ConfigError(f"In configuration file {path}: {err}") from None
-        self._file = values
+        self._file.update(values)  # like DataJoint, a second file adds to the first
         for key in values:
             self._set.pop(key, None)
         self.loaded_from = path.resolve()
@@ -302,10 +357,27 @@ class Config(MutableMapping):
         """
         path = Path(path).expanduser()
         merged = {**self._defaults, **self._file, **self._set}
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(merged, handle, indent=4)
-            handle.write("\n")
+        for key, value in merged.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"dj.config[{key!r}] = {redact(key, value)!r} cannot be saved as JSON; "
+                    "use strings, numbers, booleans, None, lists and dicts."
+                ) from None
+        text = json.dumps(merged, indent=4) + "\n"
+        # Write a private temporary file and rename it over the target: a failure never
+        # leaves a truncated file, and the password is never readable by others.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            temporary.chmod(0o600)
+            temporary.replace(path)
+        finally:
+            if temporary.exists():
+                temporary.unlink()
         if verbose:
             logger.info("Saved settings in %s", path)
         return path
@@ -354,7 +426,9 @@ class Config(MutableMapping):
             try:
                 self._env[key] = validate(key, raw)
             except ConfigError as err:
-                raise ConfigError(f"Environment variable {name}: {err}") from None
+                # Reported, not fatal: import must work so that `djnb info` can show the problem.
+                self.problems.append(f"Environment variable {name} ignored: {err}")
+                continue
             self._env_names[key] = name
 
     def _apply_side_effects(self, key: str) -> None:
@@ -364,7 +438,12 @@ class Config(MutableMapping):
 
 def _load_config() -> Config:
     cfg = Config()
-    cfg.load_default_file()
+    try:
+        cfg.load_default_file()
+    except ConfigError as err:
+        cfg.problems.append(f"Configuration file ignored: {err}")
+    for problem in cfg.problems:
+        logger.warning(problem)
     cfg._apply_side_effects("loglevel")
     return cfg
 

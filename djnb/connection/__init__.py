@@ -39,7 +39,7 @@ def conn(
         host if host is not None else config["database.host"],
         user,
         password if password is not None else config["database.password"],
-        port=None if host is not None else config["database.port"],
+        port=config["database.port"],
         init_fun=init_fun if init_fun is not None else config["connection.init_function"],
         use_tls=use_tls if use_tls is not None else config["database.use_tls"],
     )

@@ -2,8 +2,11 @@
 
 Driver exceptions become djnb errors here and nowhere else (``Connection._translate``).
 Outside a transaction a lost session is re-opened and the statement retried once when
-``reconnect`` is on; inside one, ``LostConnectionError`` is raised and nothing is retried,
-because the server has already rolled the transaction back.
+``reconnect`` is on. Inside one, ``LostConnectionError`` is raised and nothing is retried,
+because the server has already rolled the transaction back; the same holds after a deadlock.
+Such a transaction stays *aborted* until ``cancel_transaction()`` (or the end of the
+``with conn.transaction:`` block): statements in it are refused, so nothing the caller meant
+to be atomic is silently autocommitted.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from ..errors import (
     TLSError,
     TransactionError,
 )
-from ..settings import config
+from ..settings import config, split_host, validate
 from ..sql.dialect import Dialect, get_dialect
 from . import mysql_driver
-from .info import ConnInfo, RedactedDict, split_host
+from .info import ConnInfo, RedactedDict
 
 logger = logging.getLogger("djnb")
 
@@ -57,10 +60,14 @@ class Connection:
         reconnect: bool | None = None,
         connect_timeout: float = 10,
     ) -> None:
-        backend = backend or config["database.backend"]
+        backend = validate("database.backend", backend or config["database.backend"])
         self.dialect: Dialect = get_dialect(backend)
         self._driver = _DRIVERS[backend]
-        host, port = split_host(host, port, self.dialect.default_port or 0)
+        use_tls = validate("database.use_tls", use_tls)
+        if port is not None:
+            port = validate("database.port", port)
+        host, port = split_host(validate("database.host", host), port)
+        port = port or config["database.port"] or self.dialect.default_port
         self._info = ConnInfo(
             backend=backend,
             host=host,
@@ -75,6 +82,7 @@ class Connection:
         self._reconnect = reconnect
         self._session: Any = None
         self._in_transaction = False
+        self._aborted: str | None = None  # why the open transaction was rolled back by the server
         self._connection_id: int | None = None
         self.connect()
 
@@ -107,7 +115,9 @@ class Connection:
 
     # -- session lifecycle
     def connect(self) -> None:
-        """Open (or re-open) the session."""
+        """Open (or re-open) the session. An open transaction is lost with the old session."""
+        if self._in_transaction and self._aborted is None:
+            self._aborted = "the session was re-opened with connect()"
         self._close_session()
         info = self._info
         logger.debug("Connecting %s@%s (%s)", info.user, info.address, info.backend)
@@ -116,16 +126,20 @@ class Connection:
         except self._driver.DRIVER_ERRORS as err:
             raise self._translate_connect_error(err) from err
         for sql in self.dialect.session_setup:
-            self.query(sql, reconnect=False)
+            try:
+                self._driver.execute(self._session, sql, (), False)
+            except self._driver.DRIVER_ERRORS as err:
+                raise self._translate(err, sql) from err
         self._connection_id = self._driver.session_id(self._session)
         if info.use_tls not in (None, False) and not self.tls_cipher:
             self.close()
             raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")
 
     def close(self) -> None:
-        """Close the session; a later query re-opens it when reconnect is on."""
+        """Close the session (rolling back any open transaction); a later query re-opens it."""
         self._close_session()
         self._in_transaction = False
+        self._aborted = None
 
     def __enter__(self) -> Connection:
         return self
@@ -141,13 +155,7 @@ class Connection:
     @property
     def is_connected(self) -> bool:
         """Whether the session answers (never reconnects)."""
-        if self._session is None:
-            return False
-        try:
-            self._session.ping(reconnect=False)
-        except self._driver.DRIVER_ERRORS:
-            return False
-        return True
+        return self._session is not None and self._driver.ping(self._session)
 
     def ping(self) -> None:
         """Check the session; re-open it if it dropped and reconnect is on."""
@@ -174,41 +182,53 @@ class Connection:
         reconnect: bool | None = None,
     ) -> Any:
         """Execute one statement with bound ``args`` and return the (buffered) DB-API cursor."""
+        if self._aborted is not None:
+            raise TransactionError(
+                f"The open transaction was rolled back by the server ({self._aborted}); "
+                "call cancel_transaction() (a `with conn.transaction:` block does it when it ends) "
+                "and run the whole transaction again."
+            )
         if reconnect is None:
             reconnect = self._reconnect if self._reconnect is not None else config["database.reconnect"]
         if self._session is None:
-            if not reconnect:
+            if not reconnect or self._in_transaction:
                 raise LostConnectionError(f"The connection to {self._info.address} is closed.")
             self.connect()
         try:
-            return self._execute(sql, args, as_dict)
+            return self._driver.execute(self._session, sql, args, as_dict)
         except self._driver.DRIVER_ERRORS as err:
             error = self._translate(err, sql)
+            if self._in_transaction and self._aborts_transaction(err, error):
+                raise error from err
             if not isinstance(error, LostConnectionError):
                 raise error from err
-            if self._in_transaction:
-                self._in_transaction = False
-                self._close_session()
-                raise LostConnectionError(
-                    f"The connection to {self._info.address} was lost inside a transaction. "
-                    "The server rolled the transaction back; nothing was retried. "
-                    "Run the whole transaction again."
-                ) from err
             if not reconnect:
                 self._close_session()
                 raise error from err
         logger.info("Connection to %s lost; reconnecting", self._info.address)
         self.connect()
         try:
-            return self._execute(sql, args, as_dict)
+            return self._driver.execute(self._session, sql, args, as_dict)
         except self._driver.DRIVER_ERRORS as err:
             raise self._translate(err, sql) from err
 
-    def _execute(self, sql: str, args: Any, as_dict: bool) -> Any:
-        cursor = self._driver.cursor(self._session, as_dict)
-        # No args means no parameter substitution, so a literal % in user SQL stays as it is.
-        cursor.execute(sql, args if args else None)
-        return cursor
+    def _aborts_transaction(self, err: BaseException, error: DataJointError) -> bool:
+        """Mark the open transaction aborted if ``error`` means the server rolled it back."""
+        code = self._driver.error_info(err)[0]
+        if isinstance(error, LostConnectionError):
+            self._aborted = "the connection was lost"
+            self._close_session()
+            error.args = (
+                f"The connection to {self._info.address} was lost inside a transaction. "
+                "The server rolled the transaction back; nothing was retried. "
+                "Run the whole transaction again.",
+            )
+            return True
+        if code in self.dialect.transaction_abort_codes:
+            self._aborted = f"{type(error).__name__}: {self._driver.error_info(err)[1]}"
+            error.args = (error.args[0] + "\nThe server rolled back the whole transaction.",)
+            return True
+        return False
 
     def _fetch_value(self, statement: tuple[str, tuple]) -> Any:
         return self.query(*statement).fetchone()[0]
@@ -230,9 +250,10 @@ class Connection:
         logger.debug("Transaction started")
 
     def cancel_transaction(self) -> None:
-        """Roll back the open transaction (a no-op when the session was lost: the server did it)."""
-        was_open, self._in_transaction = self._in_transaction, False
-        if was_open and self._session is not None:
+        """Roll back the open transaction (only bookkeeping if the server already did)."""
+        was_open, aborted = self._in_transaction, self._aborted
+        self._in_transaction, self._aborted = False, None
+        if was_open and aborted is None and self._session is not None:
             with suppress(LostConnectionError):
                 self.query(self.dialect.rollback_transaction, reconnect=False)
         logger.debug("Transaction cancelled")
@@ -241,6 +262,12 @@ class Connection:
         """Commit the open transaction."""
         if not self._in_transaction:
             raise TransactionError("commit_transaction() was called but no transaction is open.")
+        if self._aborted is not None:
+            reason = self._aborted
+            self._in_transaction, self._aborted = False, None
+            raise TransactionError(
+                f"Nothing was committed: the server rolled the transaction back ({reason})."
+            )
         self.query(self.dialect.commit_transaction)
         self._in_transaction = False
         logger.debug("Transaction committed")
@@ -260,11 +287,14 @@ class Connection:
     # -- the translation seam
     def _translate(self, err: BaseException, sql: str) -> DataJointError:
         code, message = self._driver.error_info(err)
-        if self.dialect.is_lost_connection(code):
+        condition = self._driver.condition(err)
+        if condition == self._driver.SESSION_CLOSED or self.dialect.is_lost_connection(code):
             cls: type[DataJointError] = LostConnectionError
+        elif condition == self._driver.TLS_FAILED:
+            cls = TLSError
         else:
             cls = self.dialect.error_class(code) or QueryError
-        text = f"{message} ({self.dialect.name} error {code})"
+        text = message if code == -1 else f"{message} ({self.dialect.name} error {code})"
         if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
             text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"
         if sql and not issubclass(cls, (LostConnectionError, ConnectError)):
@@ -281,14 +311,17 @@ class Connection:
             if info.password is None:
                 hint += " No password is configured."
             return AuthenticationError(f"{message}. {hint}")
-        if cls is TLSError:
+        if self._driver.condition(err) == self._driver.TLS_FAILED:
             return TLSError(
                 f"Cannot open a TLS session with {info.address}: {message}. "
                 "Enable TLS on the server, or set dj.config['database.use_tls'] = None to allow "
                 "an unencrypted connection."
             )
         if cls is None or not issubclass(cls, ConnectError):
-            return self._translate(err, "")
+            error = self._translate(err, info.init_command or "")
+            if info.init_command:
+                error.args = (error.args[0] + "\n(run at connect from connection.init_function / init_fun)",)
+            return error
         return ConnectError(
             f"Cannot connect to the {self.dialect.name} server at {info.address}: {message}. "
             "Check that the server is running and that dj.config['database.host'] / "

@@ -10,6 +10,7 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
+from ..errors import ArgumentError
 from .info import ConnInfo
 
 logger = logging.getLogger("djnb")
@@ -18,6 +19,9 @@ logger = logging.getLogger("djnb")
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (pymysql.err.Error, ssl.SSLError)
 #: PyMySQL's code for "SSL is required but the server doesn't support it" and handshake failures.
 TLS_FAILURE = 2026
+#: What the driver itself knows, before the server's error codes are consulted.
+SESSION_CLOSED = "closed"
+TLS_FAILED = "tls"
 
 
 def _unverified_tls() -> ssl.SSLContext:
@@ -62,8 +66,18 @@ def open_session(info: ConnInfo) -> pymysql.connections.Connection:
         return pymysql.connect(**arguments, ssl_disabled=True)
 
 
+def condition(err: BaseException) -> str | None:
+    """SESSION_CLOSED or TLS_FAILED when the driver says so, else None (use the server code)."""
+    code = error_info(err)[0]
+    if code == TLS_FAILURE:
+        return TLS_FAILED
+    if isinstance(err, pymysql.err.InterfaceError) and code in (0, -1):
+        return SESSION_CLOSED
+    return None
+
+
 def error_info(err: BaseException) -> tuple[int, str]:
-    """The (code, message) of a driver exception."""
+    """The (code, message) of a driver exception; code -1 when the driver gives none."""
     if isinstance(err, ssl.SSLError):
         return TLS_FAILURE, f"TLS error: {err}"
     if isinstance(getattr(err, "original_exception", None), ssl.SSLError):
@@ -73,7 +87,7 @@ def error_info(err: BaseException) -> tuple[int, str]:
         return args[0], str(args[1])
     if isinstance(err, pymysql.err.InterfaceError):
         return 0, "the connection is closed"
-    return -1, str(err)
+    return -1, str(err) or type(err).__name__
 
 
 def session_id(session: pymysql.connections.Connection) -> int:
@@ -81,8 +95,29 @@ def session_id(session: pymysql.connections.Connection) -> int:
     return session.thread_id()
 
 
-def cursor(session: pymysql.connections.Connection, as_dict: bool) -> Any:
-    return session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
+def execute(session: pymysql.connections.Connection, sql: str, args: Any, as_dict: bool) -> Any:
+    """Run one statement; return the buffered cursor."""
+    cursor = session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
+    # PyMySQL substitutes "%s" only when args are given, so literal % in argument-free SQL stays.
+    try:
+        cursor.execute(sql, args if args else None)
+    except (TypeError, ValueError, pymysql.err.ProgrammingError) as err:
+        if isinstance(err, pymysql.err.ProgrammingError) and len(err.args) != 1:
+            raise  # a server error (it has a code); only substitution errors have none
+        # raised while substituting the arguments, before anything was sent
+        raise ArgumentError(
+            f"The statement's %s placeholders do not match the {len(args)} arguments given ({err}). "
+            "Pass one value per placeholder; with arguments, write a literal % as %%."
+        ) from err
+    return cursor
+
+
+def ping(session: pymysql.connections.Connection) -> bool:
+    try:
+        session.ping(reconnect=False)
+    except DRIVER_ERRORS:
+        return False
+    return True
 
 
 def close(session: pymysql.connections.Connection) -> None:

@@ -93,6 +93,32 @@ def test_password_never_appears_in_repr_or_logs(connect, restricted_user, caplog
     assert restricted_user["user"] in repr(limited)
 
 
+def test_default_connection_hides_the_password(server, restricted_user, caplog):
+    settings = dict(
+        database__host=f"{server['host']}:{server['port']}",
+        database__user=restricted_user["user"],
+        database__password=restricted_user["password"],
+    )
+    with dj.config(**settings), caplog.at_level(logging.DEBUG, logger="djnb"):
+        default = dj.conn(reset=True)
+        texts = [repr(default), str(default), repr(default.conn_info), repr(dj.config), caplog.text]
+    for text in texts:
+        assert restricted_user["password"] not in text
+    dj.conn(reset=True, user=server["user"], password=server["password"], host=server["host"])
+
+
+def test_placeholder_mismatch_is_an_argument_error(connection):
+    with pytest.raises(errors.ArgumentError, match="placeholders"):
+        connection.query("SELECT %s, %s", (1,))
+
+
+def test_failing_init_function_is_named(server):
+    with pytest.raises(errors.QueryError, match="init_function"):
+        dj.Connection(**server, init_fun="SELEC 1")
+    with dj.Connection(**server, init_fun="SET @djnb_init = 42") as session:
+        assert session.query("SELECT @djnb_init").fetchone() == (42,)
+
+
 def test_default_connection_comes_from_config(server):
     settings = dict(
         database__host=f"{server['host']}:{server['port']}",

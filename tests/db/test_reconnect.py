@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pytest
 
 import djnb as dj
@@ -31,10 +34,17 @@ def test_query_after_kill_inside_transaction_raises(connect, prefix):
     kill(killer, victim)
     with pytest.raises(dj.errors.LostConnectionError, match="inside a transaction"):
         victim.query("SELECT 1")
-    assert not victim.in_transaction
-    # nothing was retried or committed; the connection is usable again afterwards
+    # nothing was retried or committed
     assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`t`").fetchone() == (0,)
-    assert victim.query("SELECT 2").fetchone() == (2,)
+    # the transaction stays open but aborted: later statements must not autocommit
+    assert victim.in_transaction
+    with pytest.raises(dj.errors.TransactionError, match="rolled back by the server"):
+        victim.query(f"INSERT INTO `{schema}`.`t` VALUES (%s)", (2,))
+    with pytest.raises(dj.errors.TransactionError, match="Nothing was committed"):
+        victim.commit_transaction()
+    assert not victim.in_transaction
+    assert victim.query("SELECT 2").fetchone() == (2,)  # usable again, reconnected
+    assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`t`").fetchone() == (0,)
 
 
 def test_kill_inside_transaction_block_surfaces_lost_connection(connect):
@@ -43,6 +53,33 @@ def test_kill_inside_transaction_block_surfaces_lost_connection(connect):
         kill(killer, victim)
         victim.query("SELECT 1")
     assert not victim.in_transaction
+
+
+def test_caught_loss_inside_block_does_not_autocommit_later_statements(connect, prefix):
+    victim, killer = connect(), connect()
+    schema = f"{prefix}_kill"
+    killer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+    killer.query(f"CREATE TABLE IF NOT EXISTS `{schema}`.`caught` (id int PRIMARY KEY)")
+    with pytest.raises(dj.errors.TransactionError), victim.transaction:
+        kill(killer, victim)
+        with contextlib.suppress(dj.errors.LostConnectionError):
+            victim.query("SELECT 1")  # a careless caller swallows the loss ...
+        victim.query(f"INSERT INTO `{schema}`.`caught` VALUES (1)")  # ... and is stopped here
+    assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`caught`").fetchone() == (0,)
+    assert not victim.in_transaction
+
+
+def test_connect_inside_transaction_aborts_it(connect, prefix):
+    session, observer = connect(), connect()
+    schema = f"{prefix}_kill"
+    observer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+    observer.query(f"CREATE TABLE IF NOT EXISTS `{schema}`.`reopened` (id int PRIMARY KEY)")
+    session.start_transaction()
+    session.connect()
+    with pytest.raises(dj.errors.TransactionError, match="connect"):
+        session.query(f"INSERT INTO `{schema}`.`reopened` VALUES (1)")
+    session.cancel_transaction()
+    assert observer.query(f"SELECT COUNT(*) FROM `{schema}`.`reopened`").fetchone() == (0,)
 
 
 def test_no_reconnect_when_disabled(connect):
@@ -57,3 +94,41 @@ def test_reconnect_follows_config_when_not_given(connect):
     kill(killer, victim)
     with dj.config(database__reconnect=False), pytest.raises(dj.errors.LostConnectionError):
         victim.query("SELECT 1")
+
+
+def test_deadlock_aborts_the_transaction(connect, prefix):
+    """After a deadlock the server has rolled back everything; a retry must not autocommit."""
+    first, second, observer = connect(), connect(), connect()
+    schema = f"{prefix}_lock"
+    observer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+    observer.query(f"CREATE TABLE `{schema}`.`row` (id int PRIMARY KEY, v int) ENGINE=InnoDB")
+    observer.query(f"INSERT INTO `{schema}`.`row` VALUES (1, 0), (2, 0)")
+    update = f"UPDATE `{schema}`.`row` SET v = v + 1 WHERE id = %s"
+    first.start_transaction()
+    second.start_transaction()
+    first.query(update, (1,))
+    second.query(update, (2,))
+    errors: list[BaseException] = []
+
+    def cross() -> None:
+        try:
+            first.query(update, (2,))  # waits for second
+        except dj.DataJointError as err:
+            errors.append(err)
+
+    waiter = threading.Thread(target=cross)
+    waiter.start()
+    try:
+        second.query(update, (1,))  # closes the cycle: one of the two is the victim
+    except dj.DataJointError as err:
+        errors.append(err)
+    waiter.join(timeout=60)
+    assert len(errors) == 1 and isinstance(errors[0], dj.errors.LockError)
+    assert "rolled back the whole transaction" in str(errors[0])
+    victim = first if first._aborted else second
+    survivor = second if victim is first else first
+    with pytest.raises(dj.errors.TransactionError):
+        victim.query(f"INSERT INTO `{schema}`.`row` VALUES (3, 0)")
+    victim.cancel_transaction()
+    survivor.commit_transaction()
+    assert observer.query(f"SELECT COUNT(*) FROM `{schema}`.`row`").fetchone() == (2,)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,9 +174,67 @@ def test_unknown_top_level_keys_are_allowed():
     assert cfg["custom"]["database.prefix"] == "lab_"
 
 
-def test_bad_environment_value_names_the_variable():
-    with pytest.raises(ConfigError, match="DJ_PORT"):
-        Config(environ={"DJ_PORT": "thirty"})
+def test_bad_environment_value_is_reported_and_skipped():
+    cfg = Config(environ={"DJ_PORT": "thirty", "DJ_HOST": "", "DJ_USER": "ok"})
+    assert cfg["database.port"] == 3306 and cfg["database.host"] == "localhost"
+    assert cfg["database.user"] == "ok"
+    assert len(cfg.problems) == 2
+    assert any("DJ_PORT" in p and "database.port" in p for p in cfg.problems)
+
+
+def test_import_time_loading_follows_precedence_and_survives_bad_values(tmp_path):
+    """The real start-up path: file in the working directory, then the environment."""
+    write(
+        tmp_path / "dj_local_conf.json",
+        {"database.host": "file-host", "database.user": "file-user", "display.limit": 3},
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DJ_USER": "env-user", "DJ_PORT": "bad"}
+    probe = "import djnb as dj; c = dj.config; print(c['database.host'], c['database.user'], c['display.limit'], c['database.port'], c.source('database.user'))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
+    )
+    assert result.stdout.split() == ["file-host", "env-user", "3", "3306", "environment", "(DJ_USER)"]
+    assert "DJ_PORT ignored" in result.stderr  # a warning, and import still works
+    info = subprocess.run(
+        [sys.executable, "-m", "djnb", "info", "--no-connect"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert info.returncode == 0 and "DJ_PORT ignored" in info.stdout
+
+
+def test_second_file_adds_to_the_first(tmp_path):
+    cfg = Config(environ={})
+    cfg.load(write(tmp_path / "a.json", {"database.host": "a", "display.limit": 5}))
+    cfg.load(write(tmp_path / "b.json", {"database.host": "b"}))
+    assert (cfg["database.host"], cfg["display.limit"]) == ("b", 5)
+
+
+def test_save_is_atomic_and_private(tmp_path):
+    path = write(tmp_path / "conf.json", {"database.host": "before"})
+    path.chmod(0o644)
+    cfg = Config(environ={})
+    cfg["custom"] = {"not json": {1, 2}}
+    with pytest.raises(ConfigError, match="custom"):
+        cfg.save(path)
+    assert json.loads(path.read_text()) == {"database.host": "before"}  # untouched
+    del cfg["custom"]
+    cfg["database.password"] = "pw"
+    cfg.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_secrets_inside_stores_and_tls_options_are_masked():
+    cfg = Config(environ={})
+    cfg["stores"] = {"raw": {"protocol": "s3", "access_key": "AKIA", "secret_key": "s3cr3t-key"}}
+    cfg["database.use_tls"] = {"ca": "/ca.pem", "key_password": "tls-pass"}
+    text = repr(cfg)
+    assert "s3cr3t-key" not in text and "tls-pass" not in text
+    assert "AKIA" in text and "/ca.pem" in text
+    assert cfg["stores"]["raw"]["secret_key"] == "s3cr3t-key"
 
 
 def test_bad_file_reports_path_line_and_column(tmp_path):

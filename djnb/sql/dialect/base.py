@@ -31,6 +31,8 @@ class Dialect:
     error_classes: ClassVar[Mapping[int | str, type[DataJointError]]] = {}
     #: error codes meaning the session is gone
     lost_connection_codes: frozenset[int | str] = frozenset()
+    #: error codes after which the server has rolled back the open transaction (deadlocks)
+    transaction_abort_codes: frozenset[int | str] = frozenset()
     default_port: int | None = None
 
     def quote(self, name: str) -> str:

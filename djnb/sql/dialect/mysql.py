@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from ... import errors
+from ...errors import ArgumentError
 from .base import Dialect, Statement
 
 # The session mode DataJoint sets, so both clients see the same strictness.
@@ -39,11 +40,12 @@ class MySQLDialect(Dialect):
         **_codes(errors.InvalidValueError, 1264, 1265, 1292, 1366, 1406, 3819, 4025),
         **_codes(errors.LockError, 1205, 1213),
         **_codes(errors.ConnectError, 1040, 1129, 1130, 2002, 2003, 2005),
-        **_codes(errors.TLSError, 2026),
     }
-    # 0: the driver's own "connection already closed"; 1927: MariaDB "connection was killed";
-    # 4031: MySQL 8 "disconnected by the server because of inactivity".
-    lost_connection_codes = frozenset({0, 1927, 2006, 2013, 2055, 4031})
+    # 2006/2013/2055: gone away / lost during query / lost at handshake; 1927: MariaDB
+    # "connection was killed"; 4031: MySQL 8 "disconnected by the server because of inactivity".
+    lost_connection_codes = frozenset({1927, 2006, 2013, 2055, 4031})
+    # errors after which the server has rolled back the whole transaction
+    transaction_abort_codes = frozenset({1213})
 
     def list_schemas(self) -> Statement:
         marks = self.placeholders(len(SYSTEM_SCHEMAS))
@@ -94,4 +96,4 @@ class MySQLDialect(Dialect):
             others = [c for c in columns if c not in primary_key] or list(columns[:1])
             updates = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in others)
             return f"{sql} ON DUPLICATE KEY UPDATE {updates}"
-        raise ValueError(f"on_duplicate must be 'error', 'ignore' or 'replace'; got {on_duplicate!r}")
+        raise ArgumentError(f"on_duplicate must be 'error', 'ignore' or 'replace'; got {on_duplicate!r}")
