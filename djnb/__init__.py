@@ -17,7 +17,10 @@ from .version import __version__
 __all__ = [
     "Connection",
     "DataJointError",
+    "MatCell",
+    "MatStruct",
     "__version__",
+    "blob",
     "config",
     "conn",
     "errors",
@@ -28,10 +31,16 @@ __all__ = [
 _LAZY = {
     "Connection": "djnb.connection",
     "conn": "djnb.connection",
+    "MatCell": "djnb.blob",
+    "MatStruct": "djnb.blob",
 }
+# submodules that load on first attribute access (they import numpy)
+_LAZY_MODULES = ("blob",)
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"djnb.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'djnb' has no attribute {name!r}")
@@ -41,4 +50,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))

@@ -223,7 +223,7 @@ class _Packer:
         if dtype.kind in "UO":
             self.need_dj0(f"a numpy array of dtype {dtype}")
             return codes.CLASS_VOID, self.elements(array.ravel(order="F"))
-        if dtype.char == "c":
+        if dtype.kind == "S" and dtype.itemsize == 1:  # numpy "c": one byte per char
             # MATLAB chars are 16-bit; column-major like every other array (0.14 writes row-major)
             return codes.CLASS_CHAR, array.view(np.uint8).astype("<u2").tobytes(order="F")
         if array.ndim == 0:
@@ -236,7 +236,7 @@ class _Packer:
                     f"datetime64 unit {dtype} has no blob class; use one of datetime64[s], [ms], [us], [ns], ..."
                 )
             class_id = codes.DATETIME_BASE + codes.DATETIME_UNITS.index(unit)
-            return class_id, array.view("<i8").tobytes(order="F")
+            return class_id, array.astype(dtype.newbyteorder("<")).view("<i8").tobytes(order="F")
         if dtype.kind == "c":
             part = np.dtype(f"<f{dtype.itemsize // 2}")
             class_id = codes.NUMERIC_CLASSES.get(part)
