@@ -1,4 +1,4 @@
-"""Run workloads through djnb, DataJoint 0.14 and the raw driver; print medians and ratios.
+"""Run workloads through djnb, DataJoint 0.14 and the floor (raw driver); print medians and ratios.
 
     python benchmarks/run.py [WORKLOAD ...] [--repeat N] [--smoke] [--no-datajoint] [--json PATH]
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import json
 import os
 import statistics
@@ -23,9 +22,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.sidevenv import datajoint_python  # noqa: E402
-from benchmarks.workloads import WORKLOADS  # noqa: E402
+from benchmarks.workloads import WORKLOADS, load  # noqa: E402
 
-CONTENDERS = ("djnb", "datajoint", "driver")
+CONTENDERS = ("djnb", "datajoint", "floor")
 
 
 def server_settings() -> dict:
@@ -57,12 +56,12 @@ def milliseconds(value: float | None) -> str:
 
 
 def render_table(results: dict) -> str:
-    header = f"{'workload':<12} {'djnb ms':>10} {'DataJoint ms':>13} {'driver ms':>10} {'djnb/driver':>12} {'DJ/djnb':>9}"
+    header = f"{'workload':<18} {'djnb ms':>10} {'DataJoint ms':>13} {'floor ms':>10} {'djnb/floor':>11} {'DJ/djnb':>9}"
     lines = [header, "-" * len(header)]
     for name, row in results.items():
         d, j, f = (row.get(c, {}).get("median") for c in CONTENDERS)
         lines.append(
-            f"{name:<12} {milliseconds(d):>10} {milliseconds(j):>13} {milliseconds(f):>10} {ratio(d, f):>12} {ratio(j, d):>9}"
+            f"{name:<18} {milliseconds(d):>10} {milliseconds(j):>13} {milliseconds(f):>10} {ratio(d, f):>11} {ratio(j, d):>9}"
         )
     return "\n".join(lines)
 
@@ -80,12 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     names = args.workloads or list(WORKLOADS)
     repeat = 1 if args.smoke else args.repeat
     server = server_settings()
-    pythons = {"djnb": sys.executable, "driver": sys.executable}
+    pythons = {"djnb": sys.executable, "floor": sys.executable}
     if not (args.smoke or args.no_datajoint):
         pythons["datajoint"] = datajoint_python()
     results: dict[str, dict] = {}
     for name in names:
-        module = importlib.import_module(f"benchmarks.workloads.{WORKLOADS[name]}")
+        module = load(name)
         if hasattr(module, "setup"):
             module.setup(server, args.smoke)
         results[name] = {"description": module.DESCRIPTION}

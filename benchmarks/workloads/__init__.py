@@ -1,10 +1,36 @@
-"""Named workloads. Each module defines, per contender ("djnb", "datajoint", "driver"), a
-factory ``<contender>(server, smoke)`` that prepares and returns a zero-argument callable; the
-worker times each call (or uses the seconds the callable returns, for self-timed workloads).
-Optional module-level ``setup(server, smoke)`` / ``teardown(server)`` run once in the runner.
-Contender libraries are imported inside the factories: each runs in its own interpreter, and
-DataJoint's side virtualenv has no djnb.
+"""Named workloads, run by contender: "djnb", "datajoint" and "floor" (the raw driver, or the
+cheapest way to do the same work). A workload is a module, or a class in a module, with a
+factory per contender ``<contender>(server, smoke)`` or one ``make(contender, smoke)``; the
+factory prepares and returns a zero-argument callable, which the worker times (or which returns
+its own seconds, for self-timed workloads). Optional ``setup(server, smoke)`` /
+``teardown(server)`` run once in the runner. Contender libraries are imported inside the
+factories: each contender runs in its own interpreter, and DataJoint's side virtualenv has no
+djnb.
 """
 
-# workload name -> module in this package
-WORKLOADS = {"import": "importing", "connect": "connect", "roundtrip": "roundtrip"}
+# workload name -> "module" or "module:Class" in this package
+WORKLOADS = {
+    "import": "importing",
+    "connect": "connect",
+    "roundtrip": "roundtrip",
+    "blob_pack_dicts": "blobs:PackDicts",
+    "blob_unpack_dicts": "blobs:UnpackDicts",
+    "blob_pack_random": "blobs:PackRandom",
+    "blob_unpack_array": "blobs:UnpackArray",
+}
+
+
+def load(name: str):
+    """The module or class implementing workload ``name``."""
+    import importlib
+
+    module_name, _, class_name = WORKLOADS[name].partition(":")
+    module = importlib.import_module(f"benchmarks.workloads.{module_name}")
+    return getattr(module, class_name) if class_name else module
+
+
+def factory(workload, contender: str):
+    """A ``(server, smoke) -> callable`` for ``contender`` of a loaded workload."""
+    if hasattr(workload, "make"):
+        return lambda server, smoke: workload.make(contender, smoke)
+    return getattr(workload, contender)

@@ -31,7 +31,7 @@ def datajoint(server: dict, smoke: bool):
     return _through(datajoint, server, use_tls=False)
 
 
-def driver(server: dict, smoke: bool):
+def floor(server: dict, smoke: bool):
     import pymysql
 
     def run() -> None:

@@ -30,5 +30,5 @@ def datajoint(server: dict, smoke: bool):
     return lambda: import_seconds("datajoint")
 
 
-def driver(server: dict, smoke: bool):
+def floor(server: dict, smoke: bool):
     return lambda: import_seconds("pymysql")

@@ -36,7 +36,7 @@ def datajoint(server: dict, smoke: bool):
     return _through(datajoint, server, smoke, use_tls=False)
 
 
-def driver(server: dict, smoke: bool):
+def floor(server: dict, smoke: bool):
     import pymysql
 
     connection = pymysql.connect(

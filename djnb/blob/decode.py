@@ -6,7 +6,8 @@ remain before anything is allocated; nesting depth is bounded; every malformed i
 
 Differences from DataJoint 0.14 (which fails or is wrong here): cell arrays always read as
 object arrays, so ragged cells and cells of equal-shape arrays work; MATLAB chars are read as
-full UTF-16 code units (0.14 keeps only the low byte); arrays are writable copies.
+full UTF-16 code units (0.14 keeps only the low byte). Like 0.14, numeric arrays are
+read-only views of the blob's bytes (no copy); call ``.copy()`` to modify one.
 """
 
 from __future__ import annotations
@@ -366,7 +367,8 @@ class Reader:
         parts = 2 if is_complex else 1
         size = count * dtype.itemsize
         self.need(pos, size * parts, end, f"a {'x'.join(map(str, shape))} {dtype} array")
-        data = np.frombuffer(self.buf, dtype, count, pos).copy()
+        # A read-only view of the blob, as DataJoint returns it: no copy of large arrays.
+        data = np.frombuffer(self.buf, dtype, count, pos)
         if is_complex:
             if dtype.kind != "f":
                 raise self.fail(f"a complex array of class {class_id}", pos - 8)

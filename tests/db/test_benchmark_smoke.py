@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.workloads import WORKLOADS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,8 +21,8 @@ def test_benchmark_runner_smoke(server, tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "djnb/driver" in result.stdout
+    assert "djnb/floor" in result.stdout
     results = json.loads(out.read_text())["results"]
-    assert set(results) == {"import", "connect", "roundtrip"}
+    assert set(results) == set(WORKLOADS)
     for row in results.values():
-        assert row["djnb"]["median"] > 0 and row["driver"]["median"] > 0
+        assert row["djnb"]["median"] > 0 and row["floor"]["median"] > 0
