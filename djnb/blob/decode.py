@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BlobError, InvalidBlobError
-from . import codes
+from . import accelerator, codes
 from .codes import MatCell, MatStruct
 
 _u64 = struct.Struct("<Q").unpack_from
@@ -140,6 +140,10 @@ class Reader:
         if pos >= end:
             raise self.fail("a missing item", pos)
         code = self.buf[pos]
+        if code in _NATIVE and accelerator.speedups is not None:
+            return accelerator.speedups.read_native(
+                self.buf, pos + 1, end, self.len_size, codes.MAX_DEPTH - self.depth, self.item_at_depth
+            )
         reader = _ITEM_READERS.get(code)
         if reader is None:
             raise self.fail(f"unknown item code {code:#04x} ({bytes([code])!r})", pos)
@@ -152,6 +156,14 @@ class Reader:
             finally:
                 self.depth -= 1
         return reader(self, pos + 1, end)
+
+    def item_at_depth(self, pos: int, end: int, extra_depth: int) -> Result:
+        """item() for an element ``extra_depth`` containers down (the accelerator's callback)."""
+        self.depth += extra_depth
+        try:
+            return self.item(pos, end)
+        finally:
+            self.depth -= extra_depth
 
     def elements(self, pos: int, end: int, what: str) -> tuple[list, int]:
         count, pos = self.count(pos, end, self.len_size + 1, what)

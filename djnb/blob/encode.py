@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BlobTypeError, NativeBlobsDisabledError
-from . import codes
+from . import accelerator, codes
 from .codes import MatCell, MatStruct
 
 _u64 = struct.Struct("<Q").pack
@@ -120,6 +120,12 @@ class _Packer:
         if kind is dict or kind is list or kind is tuple:  # the common containers, fast
             if not self.dj0:
                 self.need_dj0(f"a {kind.__name__}")
+            fast = accelerator.speedups
+            if fast is not None:
+                try:
+                    return fast.pack_native(obj, self.item, codes.MAX_DEPTH - self.depth)
+                except Exception:
+                    pass
             self.depth += 1
             if self.depth > codes.MAX_DEPTH:
                 raise BlobTypeError(

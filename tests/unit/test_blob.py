@@ -18,6 +18,8 @@ from djnb import blob
 from djnb.blob import MatCell, MatStruct
 from tests.blob_compare import same
 
+pytestmark = pytest.mark.usefixtures("codec")
+
 NUMERIC_DTYPES = ["bool", "i1", "u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f4", "<f8", "<c8", "<c16"]
 
 scalars = st.one_of(
@@ -224,3 +226,12 @@ def test_any_zlib_level_is_read():
 def test_public_names():
     assert dj.MatCell is MatCell and dj.MatStruct is MatStruct
     assert dj.blob.pack is blob.pack
+
+
+def test_accelerator_is_built_in_ci():
+    """CI machines have a compiler: the benchmarks there must measure the accelerated codec."""
+    from djnb.blob import accelerator
+    from tests.conftest import in_ci
+
+    if in_ci():
+        assert accelerator.available()

@@ -16,6 +16,8 @@ import djnb as dj
 from djnb import blob
 from tests.blob_corpus import CORPUS, build
 
+pytestmark = pytest.mark.usefixtures("codec")
+
 u64 = struct.Struct("<Q").pack
 u32 = struct.Struct("<I").pack
 VALID = [blob.pack(build(name, dj.MatCell, dj.MatStruct), compress=False) for name in CORPUS]

@@ -15,6 +15,8 @@ from djnb.blob import MatCell, MatStruct
 from tests.blob_compare import same
 from tests.blob_corpus import CORPUS, CORRECTIONS, build, build_read_as
 
+pytestmark = pytest.mark.usefixtures("codec")
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "blobs"
 INDEX = json.loads((FIXTURES / "datajoint" / "index.json").read_text())["blobs"]
 VERDICTS = json.loads((FIXTURES / "datajoint_reads_djnb.json").read_text())["results"]
