@@ -75,6 +75,11 @@ def test_compressed_datajoint_fixtures_are_compressed():
 # -- MATLAB-written blobs (shared/fixtures/matlab_blobs.json) ------------------------------
 
 
+def test_matlab_fixture_copy_is_current():
+    if SHARED_FILE.exists():  # beside a checkout in the team's workspace
+        assert json.loads(SHARED_FILE.read_text()) == MATLAB
+
+
 def matlab(blob_id: int, **options: object) -> object:
     entry = next(b for b in MATLAB["blobs"] if b["id"] == blob_id)
     return blob.unpack(bytes.fromhex(entry["hex"]), **options)
