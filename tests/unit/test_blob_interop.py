@@ -20,9 +20,9 @@ pytestmark = pytest.mark.usefixtures("codec")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "blobs"
 INDEX = json.loads((FIXTURES / "datajoint" / "index.json").read_text())["blobs"]
 VERDICTS = json.loads((FIXTURES / "datajoint_reads_djnb.json").read_text())["results"]
-MATLAB = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "matlab_blobs.json").read_text()
-)
+# a copy of shared/fixtures/matlab_blobs.json, so the tests need nothing outside the repository
+MATLAB = json.loads((FIXTURES / "matlab_blobs.json").read_text())
+SHARED_FILE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "matlab_blobs.json"
 FILES = [(name, file) for name, entry in INDEX.items() for file in entry["files"]]
 
 
