@@ -17,10 +17,12 @@ from .codes import MatCell, MatStruct
 from .decode import Reader
 from .encode import pack_item
 
-__all__ = ["MatCell", "MatStruct", "pack", "unpack", "use_32bit_dims"]
+__all__ = ["MatCell", "MatStruct", "bypass_serialization", "pack", "unpack", "use_32bit_dims"]
 
 #: Read lengths as 32-bit (blobs from the 32-bit mYm library for MATLAB). DataJoint's name.
 use_32bit_dims = False
+#: Pass blobs through as bytes, unchanged (DataJoint's switch for copying blobs between databases).
+bypass_serialization = False
 
 _u64 = struct.Struct("<Q")
 _COMPRESS_MIN = 1000  # DataJoint compresses only blobs longer than this
@@ -31,6 +33,8 @@ _FAST_LEVEL_FROM = 1 << 20  # level 1 above this size: several times faster, a l
 
 def pack(obj: Any, compress: bool = True) -> bytes:
     """Serialise ``obj`` into a blob (compressed with zlib when that pays off)."""
+    if bypass_serialization:
+        return _checked_raw(obj)
     header, data = pack_item(obj, allow_dj0=config["enable_python_native_blobs"])
     blob = header + data
     if compress and len(blob) > _COMPRESS_MIN:
@@ -61,6 +65,8 @@ def unpack(
     """
     if blob is None:
         return None
+    if bypass_serialization:
+        return _checked_raw(blob)
     if isinstance(blob, (bytearray, memoryview)):
         blob = bytes(blob)
     if not isinstance(blob, bytes):
@@ -84,6 +90,15 @@ def unpack(
             f"Invalid blob: {len(blob) - end} bytes left over after the value ended at byte {end}."
         )
     return value
+
+
+def _checked_raw(data: Any) -> bytes:
+    if not isinstance(data, bytes) or not data.startswith((codes.ZL123, *codes.HEADERS)):
+        raise InvalidBlobError(
+            "With djnb.blob.bypass_serialization on, values must already be blobs (bytes starting "
+            "with b'mYm\\0', b'dj0\\0' or b'ZL123\\0')."
+        )
+    return data
 
 
 def _decompress(blob: bytes) -> bytes:

@@ -223,6 +223,18 @@ def test_any_zlib_level_is_read():
         assert blob.unpack(data) == list(range(1000))
 
 
+def test_bypass_serialization_passes_blobs_through():
+    packed = blob.pack([1, 2])
+    blob.bypass_serialization = True
+    try:
+        assert blob.pack(packed) is packed and blob.unpack(packed) is packed
+        with pytest.raises(dj.errors.InvalidBlobError, match="bypass_serialization"):
+            blob.pack([1, 2])
+    finally:
+        blob.bypass_serialization = False
+    assert blob.unpack(packed) == [1, 2]
+
+
 def test_public_names():
     assert dj.MatCell is MatCell and dj.MatStruct is MatStruct
     assert dj.blob.pack is blob.pack
