@@ -165,14 +165,15 @@ class Reader:
         finally:
             self.depth -= extra_depth
 
-    def elements(self, pos: int, end: int, what: str) -> tuple[list, int]:
-        count, pos = self.count(pos, end, self.len_size + 1, what)
-        values = []
-        element = self.element
-        for _ in range(count):
-            value, pos = element(pos, end)
-            values.append(value)
-        return values, pos
+    def object_array(self, pos: int, end: int, shape: tuple[int, ...], what: str) -> tuple[np.ndarray, int]:
+        """``prod(shape)`` elements in column-major order, as an object array of that shape."""
+        count = math.prod(shape)
+        if count * (self.len_size + 1) > end - pos:
+            raise self.fail(f"{count} {what} cannot fit in {end - pos} bytes", pos)
+        out = np.empty(count, dtype=object)
+        for index in range(count):
+            out[index], pos = self.element(pos, end)
+        return out.reshape(shape, order="F"), pos
 
     # -- Python-native items
     def read_none(self, pos: int, end: int) -> Result:
@@ -363,13 +364,8 @@ class Reader:
         pos += 8
         count = math.prod(shape)
         if class_id == codes.CLASS_VOID:
-            if count * (self.len_size + 1) > end - pos:
-                raise self.fail(f"{count} array elements cannot fit in {end - pos} bytes", pos)
-            values = []
-            for _ in range(count):
-                value, pos = self.element(pos, end)
-                values.append(value)
-            return self.squeezed(_object_array(values, shape)), pos
+            values, pos = self.object_array(pos, end, shape, "array elements")
+            return self.squeezed(values), pos
         if class_id == codes.CLASS_CHAR:
             return self.read_chars(pos, end, shape, count)
         dtype = codes.CLASS_DTYPES.get(class_id)
@@ -405,14 +401,8 @@ class Reader:
 
     def read_cell(self, pos: int, end: int) -> Result:
         shape, pos = self.shape(pos, end)
-        count = math.prod(shape)
-        if count * (self.len_size + 1) > end - pos:
-            raise self.fail(f"{count} cells cannot fit in {end - pos} bytes", pos)
-        values = []
-        for _ in range(count):
-            value, pos = self.element(pos, end)
-            values.append(value)
-        return self.squeezed(_object_array(values, shape), to_scalar=False).view(MatCell), pos
+        values, pos = self.object_array(pos, end, shape, "cells")
+        return self.squeezed(values, to_scalar=False).view(MatCell), pos
 
     def read_struct(self, pos: int, end: int) -> Result:
         shape, pos = self.shape(pos, end)
@@ -461,13 +451,6 @@ class Reader:
             return array
         array = array.squeeze()
         return array.item() if to_scalar and array.ndim == 0 else array
-
-
-def _object_array(values: list, shape: tuple[int, ...]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    for index, value in enumerate(values):
-        out[index] = value
-    return out.reshape(shape, order="F")
 
 
 _CONTAINERS = frozenset(

@@ -10,6 +10,13 @@ import pytest
 import djnb as dj
 
 
+def make_table(connection: dj.Connection, prefix: str, name: str, columns: str = "id int PRIMARY KEY") -> str:
+    """Create ``<prefix>_kill.<name>`` and return its quoted full name."""
+    connection.query(f"CREATE DATABASE IF NOT EXISTS `{prefix}_kill`")
+    connection.query(f"CREATE TABLE `{prefix}_kill`.`{name}` ({columns}) ENGINE=InnoDB")
+    return f"`{prefix}_kill`.`{name}`"
+
+
 def kill(killer: dj.Connection, victim: dj.Connection) -> int:
     old = victim.connection_id
     killer.query("KILL CONNECTION %s", (old,))
@@ -26,25 +33,23 @@ def test_query_after_kill_reconnects_outside_transaction(connect):
 
 def test_query_after_kill_inside_transaction_raises(connect, prefix):
     victim, killer = connect(), connect()
-    schema = f"{prefix}_kill"
-    killer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
-    killer.query(f"CREATE TABLE IF NOT EXISTS `{schema}`.`t` (id int PRIMARY KEY)")
+    table = make_table(killer, prefix, "t")
     victim.start_transaction()
-    victim.query(f"INSERT INTO `{schema}`.`t` VALUES (%s)", (1,))
+    victim.query(f"INSERT INTO {table} VALUES (%s)", (1,))
     kill(killer, victim)
     with pytest.raises(dj.errors.LostConnectionError, match="inside a transaction"):
         victim.query("SELECT 1")
     # nothing was retried or committed
-    assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`t`").fetchone() == (0,)
+    assert killer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
     # the transaction stays open but aborted: later statements must not autocommit
     assert victim.in_transaction
     with pytest.raises(dj.errors.TransactionError, match="rolled back by the server"):
-        victim.query(f"INSERT INTO `{schema}`.`t` VALUES (%s)", (2,))
+        victim.query(f"INSERT INTO {table} VALUES (%s)", (2,))
     with pytest.raises(dj.errors.TransactionError, match="Nothing was committed"):
         victim.commit_transaction()
     assert not victim.in_transaction
     assert victim.query("SELECT 2").fetchone() == (2,)  # usable again, reconnected
-    assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`t`").fetchone() == (0,)
+    assert killer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
 
 
 def test_kill_inside_transaction_block_surfaces_lost_connection(connect):
@@ -57,29 +62,25 @@ def test_kill_inside_transaction_block_surfaces_lost_connection(connect):
 
 def test_caught_loss_inside_block_does_not_autocommit_later_statements(connect, prefix):
     victim, killer = connect(), connect()
-    schema = f"{prefix}_kill"
-    killer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
-    killer.query(f"CREATE TABLE IF NOT EXISTS `{schema}`.`caught` (id int PRIMARY KEY)")
+    table = make_table(killer, prefix, "caught")
     with pytest.raises(dj.errors.TransactionError), victim.transaction:
         kill(killer, victim)
         with contextlib.suppress(dj.errors.LostConnectionError):
             victim.query("SELECT 1")  # a careless caller swallows the loss ...
-        victim.query(f"INSERT INTO `{schema}`.`caught` VALUES (1)")  # ... and is stopped here
-    assert killer.query(f"SELECT COUNT(*) FROM `{schema}`.`caught`").fetchone() == (0,)
+        victim.query(f"INSERT INTO {table} VALUES (1)")  # ... and is stopped here
+    assert killer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
     assert not victim.in_transaction
 
 
 def test_connect_inside_transaction_aborts_it(connect, prefix):
     session, observer = connect(), connect()
-    schema = f"{prefix}_kill"
-    observer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
-    observer.query(f"CREATE TABLE IF NOT EXISTS `{schema}`.`reopened` (id int PRIMARY KEY)")
+    table = make_table(observer, prefix, "reopened")
     session.start_transaction()
     session.connect()
     with pytest.raises(dj.errors.TransactionError, match="connect"):
-        session.query(f"INSERT INTO `{schema}`.`reopened` VALUES (1)")
+        session.query(f"INSERT INTO {table} VALUES (1)")
     session.cancel_transaction()
-    assert observer.query(f"SELECT COUNT(*) FROM `{schema}`.`reopened`").fetchone() == (0,)
+    assert observer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
 
 
 def test_no_reconnect_when_disabled(connect):
@@ -99,11 +100,9 @@ def test_reconnect_follows_config_when_not_given(connect):
 def test_deadlock_aborts_the_transaction(connect, prefix):
     """After a deadlock the server has rolled back everything; a retry must not autocommit."""
     first, second, observer = connect(), connect(), connect()
-    schema = f"{prefix}_lock"
-    observer.query(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
-    observer.query(f"CREATE TABLE `{schema}`.`row` (id int PRIMARY KEY, v int) ENGINE=InnoDB")
-    observer.query(f"INSERT INTO `{schema}`.`row` VALUES (1, 0), (2, 0)")
-    update = f"UPDATE `{schema}`.`row` SET v = v + 1 WHERE id = %s"
+    table = make_table(observer, prefix, "row", "id int PRIMARY KEY, v int")
+    observer.query(f"INSERT INTO {table} VALUES (1, 0), (2, 0)")
+    update = f"UPDATE {table} SET v = v + 1 WHERE id = %s"
     first.start_transaction()
     second.start_transaction()
     first.query(update, (1,))
@@ -128,7 +127,7 @@ def test_deadlock_aborts_the_transaction(connect, prefix):
     victim = first if first._aborted else second
     survivor = second if victim is first else first
     with pytest.raises(dj.errors.TransactionError):
-        victim.query(f"INSERT INTO `{schema}`.`row` VALUES (3, 0)")
+        victim.query(f"INSERT INTO {table} VALUES (3, 0)")
     victim.cancel_transaction()
     survivor.commit_transaction()
-    assert observer.query(f"SELECT COUNT(*) FROM `{schema}`.`row`").fetchone() == (2,)
+    assert observer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (2,)
