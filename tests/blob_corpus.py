@@ -92,6 +92,7 @@ CORPUS: dict[str, str] = {
     "cell_numbers": "np.array([1.0, 2.0, 3.0], dtype=object).reshape(1, 3).view(MatCell)",
     "cell_ragged": "_cell([np.arange(3.0), np.arange(5.0)], (1, 2), MatCell)",
     "cell_equal_arrays": "_cell([np.eye(2), np.ones((2, 2))], (2, 1), MatCell)",
+    "struct_numeric_fields": "np.array([(1.0, 2), (3.5, -4)], dtype=[('a', 'f8'), ('b', 'i4')]).reshape(1, 2).view(MatStruct)",
     "struct": "_struct({'a': [np.array([[1.0]]), np.array([[2.0]])], 'b': [np.array([[3.0]]), np.eye(2)]}, (1, 2), MatStruct)",
 }
 
@@ -140,6 +141,7 @@ def build(name: str, mat_cell: type, mat_struct: type):
 
 # How a reader returns a value when that differs from the value packed.
 READ_AS: dict[str, str] = {
+    "struct_numeric_fields": "_struct({'a': [np.float64(1.0), np.float64(3.5)], 'b': [np.int32(2), np.int32(-4)]}, (1, 2), MatStruct)",
     "range": "(0, 1, 2, 3, 4)",
     "array_0d": "np.float64(2.5)",
     "char_row": "np.array(['hi!'])",

@@ -10,7 +10,7 @@ import struct
 import zlib
 from typing import Any
 
-from ..errors import InvalidBlobError
+from ..errors import BlobTypeError, InvalidBlobError
 from ..settings import config
 from . import codes
 from .codes import MatCell, MatStruct
@@ -35,7 +35,10 @@ def pack(obj: Any, compress: bool = True) -> bytes:
     """Serialise ``obj`` into a blob (compressed with zlib when that pays off)."""
     if bypass_serialization:
         return _checked_raw(obj)
-    header, data = pack_item(obj, allow_dj0=config["enable_python_native_blobs"])
+    try:
+        header, data = pack_item(obj, allow_dj0=config["enable_python_native_blobs"])
+    except RecursionError:
+        raise BlobTypeError("The value nests too deeply to pack.") from None
     blob = header + data
     if compress and len(blob) > _COMPRESS_MIN:
         return _compress(blob)
@@ -82,7 +85,7 @@ def unpack(
     reader = Reader(blob, squeeze=squeeze, use_32bit_dims=use_32bit_dims if use_32bit is None else use_32bit)
     try:
         value, end = reader.item(4, len(blob))
-    except (struct.error, IndexError, ValueError, OverflowError, RecursionError) as err:
+    except (struct.error, IndexError, ValueError, OverflowError, RecursionError, MemoryError) as err:
         # A safety net: the reader checks bounds itself; anything left is still a bad blob.
         raise InvalidBlobError(f"Invalid blob: {type(err).__name__}: {err}.") from None
     if end != len(blob):

@@ -93,8 +93,12 @@ static PyObject *read_native(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     Frame top = {0, NULL, 0, 0};
 
-    if (end > size || pos < 1 || pos > end || (width != 4 && width != 8) || max_depth < 1) {
+    if (end > size || pos < 1 || pos > end || (width != 4 && width != 8)) {
         fail(pos, size, "bad arguments to the accelerator");
+        goto done;
+    }
+    if (max_depth < 1) {
+        fail(pos, size, "nesting deeper than allowed");
         goto done;
     }
     top.kind = buf[pos - 1];
@@ -297,10 +301,18 @@ static int encode_item(Out *out, PyObject *obj, PyObject *fallback, int depth) {
     PyTypeObject *type = Py_TYPE(obj);
     if (type == &PyUnicode_Type) {
         Py_ssize_t n;
-        const char *utf8 = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (PyUnicode_IS_COMPACT_ASCII(obj)) { /* the str's own bytes: no copy kept */
+            const char *ascii = PyUnicode_AsUTF8AndSize(obj, &n);
+            if (!ascii || put_byte(out, C_STR) < 0 || put_u64(out, (uint64_t)n) < 0) return -1;
+            return put(out, ascii, n);
+        }
+        PyObject *utf8 = PyUnicode_AsUTF8String(obj); /* temporary: not cached in the str */
         if (!utf8) return -1;
-        if (put_byte(out, C_STR) < 0 || put_u64(out, (uint64_t)n) < 0) return -1;
-        return put(out, utf8, n);
+        n = PyBytes_GET_SIZE(utf8);
+        int status = (put_byte(out, C_STR) < 0 || put_u64(out, (uint64_t)n) < 0 ||
+                      put(out, PyBytes_AS_STRING(utf8), n) < 0) ? -1 : 0;
+        Py_DECREF(utf8);
+        return status;
     }
     if (type == &PyFloat_Type) {
         double d = PyFloat_AS_DOUBLE(obj);
@@ -365,8 +377,8 @@ static int encode_item(Out *out, PyObject *obj, PyObject *fallback, int depth) {
         }
         return 0;
     }
-    /* everything else: the Python packer returns the item's bytes */
-    PyObject *encoded = PyObject_CallOneArg(fallback, obj);
+    /* everything else: the Python packer returns the item's bytes, told the depth left */
+    PyObject *encoded = PyObject_CallFunction(fallback, "Oi", obj, depth);
     if (!encoded) return -1;
     if (!PyBytes_Check(encoded)) {
         Py_DECREF(encoded);
@@ -378,7 +390,8 @@ static int encode_item(Out *out, PyObject *obj, PyObject *fallback, int depth) {
     return status;
 }
 
-/* pack_native(obj, fallback, max_depth) -> item bytes of a dict, list or tuple */
+/* pack_native(obj, fallback, max_depth) -> item bytes of a dict, list or tuple;
+   fallback(obj, depth_left) returns the item bytes of anything else */
 static PyObject *pack_native(PyObject *self, PyObject *args) {
     PyObject *obj, *fallback;
     int max_depth;

@@ -41,8 +41,10 @@ CLASS_NAMES = {
     16: "function handle",
 }
 
-#: Deeper nesting than this is refused on both sides (protects the interpreter's stack).
+#: Deeper nesting than this is refused when reading (protects the interpreter's stack) ...
 MAX_DEPTH = 200
+#: ... and a lower limit when writing, so that everything djnb writes it can read back.
+MAX_PACK_DEPTH = 100
 #: zlib cannot expand data by more than about 1032:1; a larger claimed size is a lie.
 MAX_INFLATION = 1032
 

@@ -378,9 +378,11 @@ class Reader:
         # A read-only view of the blob, as DataJoint returns it: no copy of large arrays.
         data = np.frombuffer(self.buf, dtype, count, pos)
         if is_complex:
-            if dtype.kind != "f":
+            if dtype.kind not in "fiu":
                 raise self.fail(f"a complex array of class {class_id}", pos - 8)
-            real, data = data, np.empty(count, np.result_type(dtype, np.complex64))
+            # MATLAB writes complex integers too; like DataJoint, read them as complex128
+            complex_type = np.complex64 if dtype == np.float32 else np.complex128
+            real, data = data, np.empty(count, complex_type)
             data.real = real
             data.imag = np.frombuffer(self.buf, dtype, count, pos + size)
         pos += size * parts
@@ -432,9 +434,16 @@ class Reader:
         if not n_fields:
             return np.array(None), pos
         columns = []
-        for _ in range(n_fields):
-            column, pos = self.item(pos, end)
-            columns.append(np.asarray(column))
+        squeeze, self.squeeze = self.squeeze, False  # columns keep their dtype and shape
+        try:
+            for _ in range(n_fields):
+                column, pos = self.item(pos, end)
+                columns.append(np.asarray(column))
+        finally:
+            self.squeeze = squeeze
+        if any(column.shape != columns[0].shape for column in columns):
+            shapes = ", ".join(str(column.shape) for column in columns)
+            raise self.fail(f"record fields {names} have different shapes ({shapes})", pos)
         try:
             records = np.empty(
                 columns[0].shape, dtype=[(n, c.dtype) for n, c in zip(names, columns, strict=True)]

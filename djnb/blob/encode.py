@@ -49,12 +49,13 @@ class _PathError:
 class _Packer:
     """One packing run: remembers whether dj0 was needed and caches short strings."""
 
-    __slots__ = ("allow_dj0", "depth", "dj0", "strings")
+    __slots__ = ("allow_dj0", "depth", "dj0", "python_only", "strings")
 
     def __init__(self, allow_dj0: bool) -> None:
         self.allow_dj0 = allow_dj0
         self.dj0 = False
         self.depth = 0
+        self.python_only = False  # set after an accelerator failure: redo in Python, once
         self.strings: dict[str, bytes] = {}
 
     def need_dj0(self, what: str) -> None:
@@ -121,15 +122,15 @@ class _Packer:
             if not self.dj0:
                 self.need_dj0(f"a {kind.__name__}")
             fast = accelerator.speedups
-            if fast is not None:
+            if fast is not None and not self.python_only:
                 try:
-                    return fast.pack_native(obj, self.item, codes.MAX_DEPTH - self.depth)
+                    return fast.pack_native(obj, self.item_with_depth_left, codes.MAX_PACK_DEPTH - self.depth)
                 except Exception:
-                    pass
+                    self.python_only = True
             self.depth += 1
-            if self.depth > codes.MAX_DEPTH:
+            if self.depth > codes.MAX_PACK_DEPTH:
                 raise BlobTypeError(
-                    f"The value nests deeper than {codes.MAX_DEPTH} levels, or contains itself."
+                    f"The value nests deeper than {codes.MAX_PACK_DEPTH} levels, or contains itself."
                 )
             try:
                 if kind is dict:
@@ -138,12 +139,22 @@ class _Packer:
             finally:
                 self.depth -= 1
         self.depth += 1
-        if self.depth > codes.MAX_DEPTH:
-            raise BlobTypeError(f"The value nests deeper than {codes.MAX_DEPTH} levels, or contains itself.")
+        if self.depth > codes.MAX_PACK_DEPTH:
+            raise BlobTypeError(
+                f"The value nests deeper than {codes.MAX_PACK_DEPTH} levels, or contains itself."
+            )
         try:
             return self._item(obj)
         finally:
             self.depth -= 1
+
+    def item_with_depth_left(self, obj: Any, depth_left: int) -> bytes:
+        """item() called back from the accelerator, which has used up part of the depth."""
+        saved, self.depth = self.depth, codes.MAX_PACK_DEPTH - depth_left
+        try:
+            return self.item(obj)
+        finally:
+            self.depth = saved
 
     def _item(self, obj: Any) -> bytes:
         if isinstance(obj, np.ndarray):
@@ -278,7 +289,8 @@ class _Packer:
         head = b"S" + _u64(array.ndim) + b"".join(map(_u64, array.shape))
         head += _u32(len(names)) + "".join(name + "\0" for name in names).encode()
         flat = np.asarray(array).ravel(order="F")
-        return head + self.elements(value for record in flat for value in record.item())
+        # iterating a record yields numpy scalars for numeric fields, as DataJoint packs them
+        return head + self.elements(value for record in flat for value in record)
 
 
 def _encode_str(text: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import struct
 import uuid
 import zlib
 from decimal import Decimal
@@ -55,8 +56,37 @@ arrays = st.one_of(
 keys = st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.tuples(st.integers()))
 
 
+def _object_array(items: list, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    for index, item in enumerate(items):
+        out[index] = item
+    return out.reshape(shape)
+
+
+leaf_values = st.one_of(st.floats(allow_nan=False), st.text(max_size=5), st.none(), st.integers(-5, 5))
+cells = st.lists(
+    st.one_of(leaf_values, hnp.arrays("<f8", st.tuples(st.integers(0, 3)))), min_size=1, max_size=4
+).map(lambda items: _object_array(items, (1, len(items))).view(MatCell))
+structs = st.lists(st.tuples(st.floats(allow_nan=False), st.text(max_size=4)), min_size=1, max_size=3).map(
+    lambda rows: np.array(rows, dtype=[("a", object), ("b", object)]).reshape(1, len(rows)).view(MatStruct)
+)
+record_arrays = st.lists(
+    st.tuples(st.integers(-100, 100), st.floats(allow_nan=False), st.booleans()), max_size=4
+).map(lambda rows: np.array(rows, dtype=[("i", "<i4"), ("x", "<f8"), ("ok", "?")]))
+object_arrays = st.lists(leaf_values, min_size=1, max_size=5).map(
+    lambda items: _object_array(items, (len(items),))
+)
+char_arrays = st.text(alphabet="abcxyz", min_size=1, max_size=6).map(
+    lambda t: np.array([c.encode() for c in t], dtype="S1")
+)
+datetimes = st.sampled_from(["ps", "fs", "as", "W", "M"]).flatmap(
+    lambda unit: hnp.arrays(np.dtype(f"<M8[{unit}]"), st.integers(1, 3))
+)
+structures = st.one_of(cells, structs, record_arrays, object_arrays, char_arrays, datetimes)
+
+
 values = st.recursive(
-    st.one_of(scalars, arrays),
+    st.one_of(scalars, arrays, structures),
     lambda children: st.one_of(
         st.lists(children, max_size=5),
         st.lists(children, max_size=5).map(tuple),
@@ -69,6 +99,12 @@ values = st.recursive(
 
 def expected_after_round_trip(value: object) -> object:
     """What a reader returns: str arrays come back as object arrays, 0-d arrays as scalars."""
+    if isinstance(value, MatStruct | MatCell):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind == "S":  # chars come back as one string
+        return np.array(["".join(c.decode() for c in value.ravel())])
+    if isinstance(value, np.ndarray) and value.dtype.names:
+        return np.rec.array(value)
     if isinstance(value, np.ndarray):
         if value.dtype.byteorder == ">":
             value = value.astype(value.dtype.newbyteorder("<"))
@@ -235,6 +271,53 @@ def test_bypass_serialization_passes_blobs_through():
     assert blob.unpack(packed) == [1, 2]
 
 
+def test_failures_deep_inside_mixed_containers_are_reported_quickly():
+    """A failure under alternating accelerated and Python containers is not redone per level."""
+    import time
+
+    value: object = object()
+    for level in range(30):
+        value = (value,) if level % 2 else frozenset({value})
+    start = time.perf_counter()
+    with pytest.raises(dj.errors.BlobTypeError, match="Cannot pack"):
+        blob.pack(value)
+    assert time.perf_counter() - start < 2  # the old behaviour took minutes (2**30 re-runs)
+
+
+@pytest.mark.parametrize("wrap", ["list", "cell", "object array", "list+cell"])
+def test_everything_packed_can_be_unpacked_at_the_depth_limit(wrap):
+    def nest(depth: int) -> object:
+        value: object = 1.0
+        for level in range(depth):
+            if wrap == "list" or (wrap == "list+cell" and level % 2):
+                value = [value]
+            else:
+                value = _object_array([value], (1,))
+                value = value.view(MatCell) if "cell" in wrap else value
+        return value
+
+    from djnb.blob.codes import MAX_PACK_DEPTH
+
+    assert same(
+        blob.unpack(blob.pack(nest(MAX_PACK_DEPTH - 1))), blob.unpack(blob.pack(nest(MAX_PACK_DEPTH - 1)))
+    )
+    with pytest.raises(dj.errors.BlobTypeError, match="nests"):
+        blob.pack(nest(MAX_PACK_DEPTH + 1))
+
+
+def test_squeezed_record_arrays_keep_their_dtypes():
+    records = np.array([(1, "2020-01-01")], dtype=[("a", "<i4"), ("t", "<M8[D]")])
+    back = blob.unpack(blob.pack(records), squeeze=True)
+    assert back.dtype == records.dtype and back.shape == (1,)
+
+
+def test_complex_integer_arrays_from_matlab_read_as_complex128():
+    u64, u32 = struct.Struct("<Q").pack, struct.Struct("<I").pack
+    data = b"mYm\0A" + u64(2) + u64(1) + u64(2) + u32(10) + u32(1) + np.array([1, 2, 3, 4], "<i2").tobytes()
+    value = blob.unpack(data)
+    assert value.dtype == np.complex128 and value.tolist() == [[1 + 3j, 2 + 4j]]
+
+
 def test_public_names():
     assert dj.MatCell is MatCell and dj.MatStruct is MatStruct
     assert dj.blob.pack is blob.pack
@@ -247,3 +330,20 @@ def test_accelerator_is_built_in_ci():
 
     if in_ci():
         assert accelerator.available()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values)
+def test_accelerated_and_python_packers_write_identical_bytes(value):
+    from djnb.blob import accelerator
+
+    if not accelerator.available():
+        pytest.skip("the blob accelerator was not built")
+    try:
+        accelerator.use(True)
+        fast = blob.pack(value, compress=False)
+        accelerator.use(False)
+        slow = blob.pack(value, compress=False)
+    finally:
+        accelerator.use(True)
+    assert fast == slow

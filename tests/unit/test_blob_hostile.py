@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import djnb as dj
 from djnb import blob
+from tests.blob_compare import same
 from tests.blob_corpus import CORPUS, build
 
 pytestmark = pytest.mark.usefixtures("codec")
@@ -127,6 +128,18 @@ def test_allocation_stays_proportional_to_the_input():
         b"dj0\0\x02" + u64(10**9) + b"\0" * 64,
         b"dj0\0C" + u64(1) + u64(10**9) + b"\0" * 64,
         b"ZL123\0" + u64(10**9) + zlib.compress(b"\0" * 1000),
+        # a record array whose char-row field would be broadcast over many records
+        b"dj0\0F"
+        + u32(2)
+        + b"a\0b\0"
+        + blob.pack(np.zeros(20_000, "<i4"), compress=False)[4:]
+        + b"A"
+        + u64(2)
+        + u64(1)
+        + u64(20_000)
+        + u32(4)
+        + u32(0)
+        + b"x\0" * 20_000,
     ]
     tracemalloc.start()
     try:
@@ -167,3 +180,29 @@ def test_fuzz_random_bytes_after_a_header(tail):
     for header in (b"mYm\0", b"dj0\0"):
         with contextlib.suppress(dj.errors.BlobError):
             blob.unpack(header + tail)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=4))
+def test_accelerated_and_python_readers_agree(original, edits):
+    """The C reader and the Python reader return the same value or the same error class."""
+    from djnb.blob import accelerator
+
+    if not accelerator.available():
+        pytest.skip("the blob accelerator was not built")
+    mutated = bytearray(original)
+    for at, byte in edits:
+        mutated[at % len(mutated)] = byte
+    outcomes = []
+    for enabled in (True, False):
+        accelerator.use(enabled)
+        try:
+            outcomes.append(("value", blob.unpack(bytes(mutated))))
+        except dj.errors.BlobError as err:
+            outcomes.append(("error", type(err)))
+    accelerator.use(True)
+    (kind_c, c), (kind_py, py) = outcomes
+    assert kind_c == kind_py
+    assert c == py if kind_c == "error" else same(c, py)
