@@ -9,21 +9,33 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import errors, settings
+from . import console, errors, settings
 from .errors import DataJointError
 from .settings import config
 from .version import __version__
 
+console.install()  # a yes/no prompt for terminals; the Jupyter layer installs its own
 __all__ = [
+    "Computed",
     "Connection",
     "DataJointError",
+    "FreeTable",
+    "Imported",
+    "Lookup",
+    "Manual",
     "MatCell",
     "MatStruct",
+    "Part",
+    "Schema",
+    "VirtualModule",
     "__version__",
     "blob",
     "config",
     "conn",
+    "create_virtual_module",
     "errors",
+    "list_schemas",
+    "schema",
     "settings",
 ]
 
@@ -33,6 +45,17 @@ _LAZY = {
     "conn": "djnb.connection",
     "MatCell": "djnb.blob",
     "MatStruct": "djnb.blob",
+    "Schema": "djnb.schema",
+    "schema": "djnb.schema:Schema",
+    "VirtualModule": "djnb.schema",
+    "create_virtual_module": "djnb.schema",
+    "list_schemas": "djnb.schema",
+    "FreeTable": "djnb.table",
+    "Manual": "djnb.tiers",
+    "Lookup": "djnb.tiers",
+    "Imported": "djnb.tiers",
+    "Computed": "djnb.tiers",
+    "Part": "djnb.tiers",
 }
 # submodules that load on first attribute access (they import numpy)
 _LAZY_MODULES = ("blob",)
@@ -44,7 +67,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'djnb' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = module.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__
 from .connection import Connection
 from .errors import DataJointError
 from .settings import config
+from .version import __version__
 
 
 def render_info(check_connection: bool = True) -> str:

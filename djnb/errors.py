@@ -8,6 +8,7 @@ into these classes in exactly one place, the connection layer.
     DataJointError
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
+    ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
     │   └── MissingCredentialsError no user configured for a server connection
     ├── ConnectError                the server cannot be reached or refuses the session
     │   └── TLSError                TLS was required and could not be established
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "DataJointError",
+    "DefinitionError",
     "DuplicateError",
     "IntegrityError",
     "InvalidBlobError",
@@ -81,6 +83,39 @@ class ConfigError(DataJointError, ValueError):
 
 class MissingCredentialsError(ConfigError):
     """A server connection was asked for without the credentials it needs."""
+
+
+class DefinitionError(DataJointError):
+    """A line of a table definition is wrong; carries the line number, column and line."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line_no: int | None = None,
+        column: int | None = None,
+        line: str | None = None,
+        hint: str | None = None,
+        table: str | None = None,
+    ) -> None:
+        self.problem, self.line_no, self.column, self.line, self.hint, self.table = (
+            message, line_no, column, line, hint, table,
+        )  # fmt: skip
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = f" of {self.table}" if self.table else ""
+        text = self.problem
+        if self.line_no is not None:
+            text = f"Definition{where}, line {self.line_no}, column {self.column or 1}: {self.problem}"
+        if self.line is not None:
+            text += f"\n    {self.line}\n    {' ' * max((self.column or 1) - 1, 0)}^"
+        if self.hint:
+            text += f"\n{self.hint}"
+        return text
+
+    def suggest(self, *args: object) -> DefinitionError:
+        return self
 
 
 class ConnectError(DataJointError):

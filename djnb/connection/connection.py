@@ -212,6 +212,20 @@ class Connection:
         except self._driver.DRIVER_ERRORS as err:
             raise self._translate(err, sql) from err
 
+    def query_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Execute one statement for each row of bound values (batched); returns rows affected."""
+        if self._aborted is not None or (self._session is None and self._in_transaction):
+            return self.query(sql, rows[0] if rows else ())  # raises the right error
+        if self._session is None:
+            self.connect()
+        try:
+            return self._driver.execute_many(self._session, sql, list(rows))
+        except self._driver.DRIVER_ERRORS as err:
+            error = self._translate(err, sql)
+            if self._in_transaction:
+                self._aborts_transaction(err, error)
+            raise error from err
+
     def _aborts_transaction(self, err: BaseException, error: DataJointError) -> bool:
         """Mark the open transaction aborted if ``error`` means the server rolled it back."""
         code = self._driver.error_info(err)[0]

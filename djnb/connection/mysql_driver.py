@@ -112,6 +112,12 @@ def execute(session: pymysql.connections.Connection, sql: str, args: Any, as_dic
     return cursor
 
 
+def execute_many(session: pymysql.connections.Connection, sql: str, rows: list) -> int:
+    """Run one statement for many rows (PyMySQL batches INSERT ... VALUES); returns rows affected."""
+    with session.cursor() as cursor:
+        return cursor.executemany(sql, rows) or 0
+
+
 def ping(session: pymysql.connections.Connection) -> bool:
     try:
         session.ping(reconnect=False)

@@ -34,6 +34,8 @@ class Dialect:
     #: error codes after which the server has rolled back the open transaction (deadlocks)
     transaction_abort_codes: frozenset[int | str] = frozenset()
     default_port: int | None = None
+    #: server type holding a UUID (and external-object ids)
+    uuid_type: str = "binary(16)"
 
     def quote(self, name: str) -> str:
         """Quote an identifier, doubling any quote character inside it."""
@@ -79,6 +81,30 @@ class Dialect:
 
     def tls_cipher(self) -> Statement:
         """A statement whose last column is the session's TLS cipher (empty when unencrypted)."""
+        raise NotImplementedError
+
+    def table_status(self, schema: str, table: str) -> Statement:
+        """One row (as dict) with at least ``comment``, ``data_length``, ``index_length``."""
+        raise NotImplementedError
+
+    def columns(self, schema: str, table: str) -> Statement:
+        """Rows (as dicts) with Field, Type, Null, Default, Key, Extra, Comment."""
+        raise NotImplementedError
+
+    def index_columns(self, schema: str, table: str) -> Statement:
+        """Rows (as dicts) with Key_name, Seq_in_index, Column_name, Non_unique."""
+        raise NotImplementedError
+
+    def json_columns(self, schema: str, table: str) -> Statement | None:
+        """Rows whose first column names json columns stored as text (None: not needed)."""
+        return None
+
+    def foreign_keys(self, schemas: Sequence[str]) -> Statement:
+        """Rows: constraint, child schema, child table, column, parent schema, parent table, parent column."""
+        raise NotImplementedError
+
+    def primary_keys(self, schemas: Sequence[str]) -> Statement:
+        """Rows: schema, table, column (in key order)."""
         raise NotImplementedError
 
     # -- data statements

@@ -77,6 +77,40 @@ class MySQLDialect(Dialect):
     def tls_cipher(self) -> Statement:
         return "SHOW SESSION STATUS LIKE 'Ssl_cipher'", ()
 
+    def table_status(self, schema: str, table: str) -> Statement:
+        return f"SHOW TABLE STATUS FROM {self.quote(schema)} WHERE name = %s", (table,)
+
+    def columns(self, schema: str, table: str) -> Statement:
+        return f"SHOW FULL COLUMNS FROM {self.quote(table)} IN {self.quote(schema)}", ()
+
+    def index_columns(self, schema: str, table: str) -> Statement:
+        return f"SHOW KEYS FROM {self.table_name(schema, table)}", ()
+
+    def json_columns(self, schema: str, table: str) -> Statement:
+        """MariaDB stores json as longtext with a json_valid() check; find those columns."""
+        sql = (
+            "SELECT check_clause FROM information_schema.check_constraints "
+            "WHERE constraint_schema = %s AND table_name = %s"
+        )
+        return sql, (schema, table)
+
+    def foreign_keys(self, schemas: Sequence[str]) -> Statement:
+        sql = (
+            "SELECT constraint_name, table_schema, table_name, column_name, referenced_table_schema, "
+            "referenced_table_name, referenced_column_name FROM information_schema.key_column_usage "
+            f"WHERE referenced_table_name IS NOT NULL AND table_schema IN ({self.placeholders(len(schemas))}) "
+            "ORDER BY table_schema, table_name, constraint_name, ordinal_position"
+        )
+        return sql, tuple(schemas)
+
+    def primary_keys(self, schemas: Sequence[str]) -> Statement:
+        sql = (
+            "SELECT table_schema, table_name, column_name FROM information_schema.key_column_usage "
+            f"WHERE constraint_name = 'PRIMARY' AND table_schema IN ({self.placeholders(len(schemas))}) "
+            "ORDER BY table_schema, table_name, ordinal_position"
+        )
+        return sql, tuple(schemas)
+
     def insert(
         self,
         table: str,

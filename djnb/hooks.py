@@ -1,0 +1,18 @@
+"""Callbacks the core calls for what it must not do itself (it never prompts or prints).
+
+The console layer installs a text prompt at import; the Jupyter layer replaces it with a
+widget. Code can pass its own callback to any method that asks for confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: confirm(question) -> bool; None means "no way to ask": operations that need it refuse.
+confirm: Callable[[str], bool] | None = None
+
+
+def ask(question: str, callback: Callable[[str], bool] | None = None) -> bool:
+    """Ask through ``callback``, else the installed hook; False when nobody can answer."""
+    answer = callback or confirm
+    return bool(answer(question)) if answer is not None else False

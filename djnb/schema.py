@@ -1,0 +1,331 @@
+"""Schemas: the ``@schema`` decorator, activation, virtual modules, the ``~log`` table.
+
+A class's definition is resolved in an explicit namespace: the ``context`` given to the
+schema, else the module the class was defined in, plus every class this schema has seen and
+``add_objects``. Nothing reads caller frames.
+"""
+
+from __future__ import annotations
+
+import getpass
+import platform
+import sys
+import types
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import catalog, hooks
+from .blob import pack
+from .connection import Connection, conn
+from .errors import DataJointError
+from .settings import config
+from .table import FreeTable, Table, camel_case, dependencies_of
+from .tiers import Lookup, Part, tier_of
+from .version import __version__
+
+LOG_DEFINITION = """# event logging table for `{schema}`
+id       :int unsigned auto_increment     # event order id
+---
+timestamp = CURRENT_TIMESTAMP : timestamp # event timestamp
+version  :varchar(12)                     # datajoint version
+user     :varchar(255)                    # user@host
+host=""  :varchar(255)                    # system hostname
+event="" :varchar(255)                    # custom message
+"""
+
+
+class Schema:
+    """A database schema and the table classes declared in it."""
+
+    def __init__(
+        self,
+        schema_name: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        *,
+        connection: Connection | None = None,
+        create_schema: bool = True,
+        create_tables: bool = True,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.database: str | None = None
+        self.context = dict(context) if context is not None else None
+        self.connection = connection
+        self.create_schema, self.create_tables = create_schema, create_tables
+        self.add_objects = dict(add_objects or {})
+        self._classes: dict[str, type[Table]] = {}
+        self._pending: list[type[Table]] = []
+        if schema_name is not None:
+            self.activate(schema_name)
+
+    # -- activation
+    def activate(
+        self,
+        schema_name: str | None = None,
+        *,
+        connection: Connection | None = None,
+        create_schema: bool | None = None,
+        create_tables: bool | None = None,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Bind to a database schema (creating it if allowed) and declare any waiting classes."""
+        if schema_name is None:
+            if self.database is None:
+                raise DataJointError("Schema.activate() needs a schema name.")
+            return
+        if self.database is not None and schema_name != self.database:
+            raise DataJointError(f"This schema is already activated as `{self.database}`.")
+        self.connection = connection or self.connection or conn()
+        if create_schema is not None:
+            self.create_schema = create_schema
+        if create_tables is not None:
+            self.create_tables = create_tables
+        self.add_objects.update(add_objects or {})
+        self.database = schema_name
+        if not catalog.schema_exists(self.connection, schema_name):
+            if not self.create_schema:
+                raise DataJointError(
+                    f"Schema `{schema_name}` does not exist and create_schema=False. Create it, or pass create_schema=True."
+                )
+            self.connection.query(*self.connection.dialect.create_schema(schema_name))
+        dependencies_of(self.connection).load([schema_name])
+        if self.create_tables:
+            self._declare_log()
+        pending, self._pending = self._pending, []
+        for cls in pending:
+            self._process(cls, None)
+
+    @property
+    def is_activated(self) -> bool:
+        return self.database is not None
+
+    def __repr__(self) -> str:
+        return f"Schema `{self.database}`" if self.database else "Schema (not activated)"
+
+    # -- the decorator
+    def __call__(self, cls: type[Table] | None = None, *, context: Mapping[str, Any] | None = None) -> Any:
+        if cls is None:
+            return lambda c: self(c, context=context)
+        if not (isinstance(cls, type) and issubclass(cls, Table)):
+            raise DataJointError(f"@schema decorates table classes (dj.Manual, dj.Lookup, ...); got {cls!r}.")
+        if issubclass(cls, Part):
+            raise DataJointError(
+                f"Part table {cls.__name__} is declared through its master: nest it inside the master class."
+            )
+        if self.database is None:
+            self._pending.append(cls)
+        else:
+            self._process(cls, context)
+        return cls
+
+    def namespace(self, cls: type | None = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Where names in definitions are looked up."""
+        space: dict[str, Any] = {}
+        if context is not None:
+            space.update(context)
+        elif self.context is not None:
+            space.update(self.context)
+        elif cls is not None and cls.__module__ in sys.modules:
+            space.update(vars(sys.modules[cls.__module__]))
+        space.update(self._classes)
+        space.update(self.add_objects)
+        return space
+
+    def _process(self, cls: type[Table], context: Mapping[str, Any] | None) -> None:
+        cls.database, cls._connection = self.database, self.connection
+        cls._heading = None
+        self._classes[cls.__name__] = cls
+        space = self.namespace(cls, context)
+        space[cls.__name__] = cls
+        cls._context = space
+        instance = cls()
+        if self.create_tables and not instance.is_declared:
+            instance.declare(space)
+            self.log(f"Declared {cls.full_table_name}")
+        parts = [p for p in vars(cls).values() if isinstance(p, type) and issubclass(p, Part)]
+        for part in parts:
+            part.master = cls
+            part.database, part._connection, part._heading = self.database, self.connection, None
+            part._context = {**space, "master": cls}
+            if self.create_tables and not part().is_declared:
+                part().declare(part._context)
+                self.log(f"Declared {part.full_table_name}")
+        if issubclass(cls, Lookup) and cls.contents and self.create_tables:
+            insert_contents(instance, cls.contents)
+
+    # -- the ~log table
+    def _declare_log(self) -> None:
+        log_class = type("Log", (Table,), {"definition": LOG_DEFINITION.format(schema=self.database)})
+        log_class._name = classmethod(lambda cls: "~log")  # type: ignore[method-assign]
+        log_class.database, log_class._connection = self.database, self.connection
+        if not log_class().is_declared:
+            log_class().declare({})
+
+    def log(self, event: str) -> None:
+        """Add an event to the schema's ``~log`` (DataJoint's layout)."""
+        if self.database is None or not self.create_tables:
+            return
+        user = f"{getpass.getuser()}@{platform.node()}"[:255]
+        dialect = self.connection.dialect
+        sql = dialect.insert(dialect.table_name(self.database, "~log"), ["version", "user", "host", "event"])
+        self.connection.query(sql, (f"{__version__}djnb"[:12], user, platform.node()[:255], event[:255]))
+
+    # -- inspection
+    @property
+    def exists(self) -> bool:
+        return self.database is not None and catalog.schema_exists(self.connection, self.database)
+
+    def list_tables(self) -> list[str]:
+        """Table names in the schema (hidden ``~`` tables left out), parents before children."""
+        self._require()
+        order = dependencies_of(self.connection)
+        order.load([self.database])
+        names = set(catalog.list_tables(self.connection, self.database))
+        ranked = [
+            n.split("`.`")[1].rstrip("`")
+            for n in order.topological_order()
+            if n.startswith(f"`{self.database}`.")
+        ]
+        ranked += sorted(names - set(ranked))
+        return [n for n in ranked if n in names and not n.startswith("~")]
+
+    def _require(self) -> None:
+        if self.database is None:
+            raise DataJointError("The schema is not activated: call schema.activate('name').")
+
+    # -- classes for existing tables
+    def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type[Table]]:
+        """Make classes for tables that have none in ``context`` (default: this schema's registry)."""
+        self._require()
+        target = context if context is not None else {}
+        spawned = spawn_classes(self, existing=set(self._classes) | set(target))
+        target.update(spawned)
+        return spawned
+
+    def drop(self, force: bool = False, confirm: Callable[[str], bool] | None = None) -> bool:
+        """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off."""
+        self._require()
+        if not self.exists:
+            return False
+        question = f"Drop the schema `{self.database}` with all its tables and data?"
+        if config["safemode"] and not force and not hooks.ask(question, confirm):
+            return False
+        self.connection.query(*self.connection.dialect.drop_schema(self.database))
+        graph = dependencies_of(self.connection)
+        graph.schemas.discard(self.database)
+        graph.load()
+        for cls in self._classes.values():
+            cls._heading = None
+        return True
+
+
+def spawn_classes(schema: Schema, existing: set[str]) -> dict[str, type[Table]]:
+    """Classes (with their parts) for the schema's tables, named as DataJoint names them."""
+    classes: dict[str, type[Table]] = {}
+    space = schema.namespace()
+    masters: dict[str, type[Table]] = {}
+    for table_name in schema.list_tables():
+        master_name, _, part_name = (
+            table_name.partition("__") if not table_name.startswith("_") else _split_part(table_name)
+        )
+        if part_name:
+            master = masters.get(master_name)
+            if master is None:
+                continue
+            part = _make_class(camel_case(part_name), Part, schema, space)
+            part.master = master
+            setattr(master, part.__name__, part)
+            continue
+        tier, snake = tier_of(table_name)
+        name = camel_case(snake)
+        cls = schema._classes.get(name) if name in existing else None
+        if cls is None:
+            cls = _make_class(name, tier, schema, space)
+            classes[name] = cls
+            schema._classes[name] = cls
+            space[name] = cls
+        masters[table_name] = cls
+    return classes
+
+
+def _split_part(table_name: str) -> tuple[str, str, str]:
+    """``__stats__channel`` -> (``__stats``, ``__``, ``channel``) for prefixed masters."""
+    prefix = len(table_name) - len(table_name.lstrip("_#"))
+    master, sep, part = table_name[prefix:].partition("__")
+    return table_name[:prefix] + master, sep, part
+
+
+def _make_class(name: str, tier: type[Table], schema: Schema, space: dict[str, Any]) -> type[Table]:
+    cls = type(name, (tier,), {"__module__": __name__})
+    cls.database, cls._connection, cls._context = schema.database, schema.connection, space
+    return cls
+
+
+def insert_contents(table: Table, contents: Any) -> None:
+    """Insert a Lookup's ``contents`` (tuples or dicts), skipping rows already there."""
+    heading = table.heading
+    rows = [
+        dict(row) if isinstance(row, Mapping) else dict(zip(heading.names, row, strict=False))
+        for row in contents
+    ]
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = [tuple(_encode(heading[column], row.get(column)) for column in columns) for row in rows]
+    sql = table.connection.dialect.insert(table.full_table_name, columns, "ignore", heading.primary_key)
+    table.connection.query_many(sql, values)
+
+
+def _encode(attribute: Any, value: Any) -> Any:
+    if attribute.is_blob and value is not None:
+        return pack(value)
+    return value.bytes if isinstance(value, uuid.UUID) else value
+
+
+class VirtualModule(types.ModuleType):
+    """A module whose attributes are classes for every table of an existing schema."""
+
+    def __init__(
+        self,
+        module_name: str,
+        schema_name: str,
+        *,
+        create_schema: bool = False,
+        create_tables: bool = False,
+        connection: Connection | None = None,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(module_name)
+        schema = Schema(
+            schema_name, connection=connection, create_schema=create_schema, create_tables=create_tables,
+            add_objects=add_objects,
+        )  # fmt: skip
+        self.schema = schema
+        for name, value in (add_objects or {}).items():
+            setattr(self, name, value)
+        for name, cls in schema.spawn_missing_classes().items():
+            setattr(self, name, cls)
+
+
+def create_virtual_module(
+    module_name: str,
+    schema_name: str,
+    *,
+    create_schema: bool = False,
+    create_tables: bool = False,
+    connection: Connection | None = None,
+    add_objects: Mapping[str, Any] | None = None,
+) -> VirtualModule:
+    """DataJoint's function form of VirtualModule."""
+    return VirtualModule(
+        module_name, schema_name, create_schema=create_schema, create_tables=create_tables,
+        connection=connection, add_objects=add_objects,
+    )  # fmt: skip
+
+
+def list_schemas(connection: Connection | None = None) -> list[str]:
+    """Names of the schemas on the server the user can see."""
+    return catalog.list_schemas(connection or conn())
+
+
+__all__ = ["FreeTable", "Schema", "VirtualModule", "create_virtual_module", "list_schemas"]

@@ -1,0 +1,385 @@
+"""Base tables: naming, declaration, headings, describe, dependencies, drop.
+
+Names in definitions resolve by lookup in an explicit namespace (the schema's context: the
+decorated class's module, the schema's own classes, ``add_objects``), never by ``eval``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import catalog, hooks
+from .connection import Connection
+from .definition import classify_type, parse_definition
+from .definition.spec import AttributeSpec, ForeignKeySpec
+from .dependencies import Dependencies
+from .errors import DataJointError, DefinitionError
+from .heading import Heading
+from .settings import config
+from .sql.ddl import ResolvedParent, compile_create_table
+
+_DEPENDENCIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def dependencies_of(connection: Connection) -> Dependencies:
+    """The foreign-key graph shared by everything on one connection."""
+    graph = _DEPENDENCIES.get(connection)
+    if graph is None:
+        graph = _DEPENDENCIES[connection] = Dependencies(connection)
+    return graph
+
+
+def snake_case(name: str) -> str:
+    """``RawECG`` -> ``raw_e_c_g``: an underscore before every inner capital, as DataJoint does."""
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+        raise DataJointError(
+            f"Table class name {name!r} must be CamelCase: a capital letter, then letters and digits."
+        )
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def camel_case(name: str) -> str:
+    """``raw_e_c_g`` -> ``RawECG``."""
+    return re.sub(r"(^|_)([a-zA-Z0-9])", lambda m: m.group(2).upper(), name)
+
+
+class TableMeta(type):
+    """Lets the class itself answer ``Session.table_name`` and ``Session.heading``."""
+
+    @property
+    def table_name(cls) -> str:
+        return cls._name()
+
+    @property
+    def full_table_name(cls) -> str:
+        if cls.database is None:
+            raise DataJointError(f"Class {cls.__name__} is not in a schema yet: decorate it with @schema.")
+        return f"`{cls.database}`.`{cls.table_name}`"
+
+    @property
+    def heading(cls) -> Heading:
+        return cls()._load_heading()
+
+    @property
+    def primary_key(cls) -> list[str]:
+        return cls.heading.primary_key
+
+
+class Table(metaclass=TableMeta):
+    """A base table. Tiers (Manual, Lookup, ...) and FreeTable build on it."""
+
+    definition: str = ""
+    database: str | None = None
+    tier_prefix: str = ""
+    _connection: Connection | None = None
+    _context: Mapping[str, Any] | None = None
+    _heading: Heading | None = None
+
+    # -- names
+    @classmethod
+    def _name(cls) -> str:
+        return cls.tier_prefix + snake_case(cls.__name__)
+
+    @property
+    def table_name(self) -> str:
+        return type(self).table_name
+
+    @property
+    def full_table_name(self) -> str:
+        return type(self).full_table_name
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise DataJointError(f"{type(self).__name__} has no connection: decorate the class with @schema.")
+        return self._connection
+
+    # -- heading
+    def _load_heading(self) -> Heading:
+        cls = type(self)
+        if cls._heading is None:
+            cls._heading = catalog.load_heading(self.connection, self.database, self.table_name)
+        return cls._heading
+
+    @property
+    def heading(self) -> Heading:
+        return self._load_heading()
+
+    @property
+    def primary_key(self) -> list[str]:
+        return self.heading.primary_key
+
+    @property
+    def is_declared(self) -> bool:
+        return self.table_name in catalog.list_tables(self.connection, self.database)
+
+    @property
+    def size_on_disk(self) -> int:
+        """Bytes used by the table's data and indexes."""
+        status = catalog.load_status(self.connection, self.database, self.table_name)
+        return status.data_length + status.index_length
+
+    def forget_heading(self) -> None:
+        type(self)._heading = None
+
+    # -- declaration
+    def declare(self, context: Mapping[str, Any] | None = None) -> list[str]:
+        """Create the table from ``definition``; returns the external stores it uses."""
+        spec = parse_definition(self.definition)
+        context = self._context if context is None else context
+        parents = [self._resolve(fk, context or {}) for fk in spec.foreign_keys]
+        try:
+            declaration = compile_create_table(
+                self.database, self.table_name, spec, parents, self.connection.dialect,
+                lambda attr: self._adapter_type(attr, context or {}), classify_type,
+            )  # fmt: skip
+        except DefinitionError as err:
+            err.table = self.full_table_name
+            raise DefinitionError(err.problem, line_no=err.line_no, column=err.column, line=err.line,
+                                  hint=err.hint, table=self.full_table_name) from None  # fmt: skip
+        for store in declaration.stores:
+            declare_external_table(self.connection, self.database, store)
+        self.connection.query(declaration.sql)
+        self.forget_heading()
+        dependencies_of(self.connection).load([self.database])
+        return list(declaration.stores)
+
+    def _resolve(self, fk: ForeignKeySpec, context: Mapping[str, Any]) -> ResolvedParent:
+        target = self._lookup(fk, context)
+        parent = target() if isinstance(target, type) else target
+        heading = parent.heading
+        keys = {a.name: a for a in heading.attributes if a.in_key}
+        for _, old in fk.renames:
+            if old not in keys:
+                raise DefinitionError(
+                    f"{fk.ref}.proj() renames `{old}`, which is not in {fk.ref}'s primary key",
+                    line_no=fk.source.line_no, column=1, line=fk.source.line,
+                    hint=f"{fk.ref}'s primary key: {', '.join(keys)}.", table=self.full_table_name,
+                )  # fmt: skip
+        return ResolvedParent(fk, parent.full_table_name, tuple(keys.values()))
+
+    def _lookup(self, fk: ForeignKeySpec, context: Mapping[str, Any]) -> Any:
+        if fk.ref == "master" and getattr(type(self), "master", None) is not None:
+            return type(self).master
+        head, *rest = fk.ref.split(".")
+        found = context.get(head)
+        for part in rest:
+            found = getattr(found, part, None)
+        if (isinstance(found, type) and issubclass(found, Table)) or isinstance(found, Table):
+            return found
+        names = [
+            n for n, v in context.items() if isinstance(v, type) and issubclass(v, Table) and v is not Table
+        ]
+        close = difflib.get_close_matches(fk.ref, names, n=1)
+        raise DefinitionError(
+            f"unknown table `{fk.ref}` in a foreign key",
+            line_no=fk.source.line_no, column=fk.source.line.find(head) + 1, line=fk.source.line,
+            hint=(f"Did you mean {close[0]}? " if close else "")
+            + "Declare the parent first and make it visible in the schema's context.",
+            table=self.full_table_name,
+        )  # fmt: skip
+
+    def _adapter_type(self, attr: AttributeSpec, context: Mapping[str, Any]) -> str:
+        adapter = context.get(attr.adapter or "")
+        attribute_type = getattr(adapter, "attribute_type", None)
+        if not isinstance(attribute_type, str):
+            raise DefinitionError(
+                f"no attribute adapter named `{attr.adapter}` in the schema's context",
+                line_no=attr.source.line_no, column=attr.source.line.find("<") + 1, line=attr.source.line,
+                hint=f"Define `{attr.adapter} = MyAdapter()` (a dj.AttributeAdapter) where the schema can see it.",
+                table=self.full_table_name,
+            )  # fmt: skip
+        return attribute_type
+
+    # -- dependencies
+    def _graph(self) -> Dependencies:
+        graph = dependencies_of(self.connection)
+        if self.full_table_name not in graph.nodes:
+            graph.load([self.database])
+        return graph
+
+    def _related(self, keys: Iterable, as_objects: bool, foreign_key_info: bool, end: str) -> list:
+        result = []
+        for key in keys:
+            name = getattr(key, end)
+            item: Any = FreeTable(self.connection, name) if as_objects else name
+            result.append((item, key.info()) if foreign_key_info else item)
+        return result
+
+    def parents(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list:
+        return self._related(
+            self._graph().parents(self.full_table_name, primary), as_objects, foreign_key_info, "parent"
+        )
+
+    def children(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list:
+        return self._related(
+            self._graph().children(self.full_table_name, primary), as_objects, foreign_key_info, "child"
+        )
+
+    def ancestors(self, as_objects: bool = False) -> list:
+        names = self._graph().ancestors(self.full_table_name)
+        return [FreeTable(self.connection, n) for n in names] if as_objects else names
+
+    def descendants(self, as_objects: bool = False) -> list:
+        names = self._graph().descendants(self.full_table_name)
+        return [FreeTable(self.connection, n) for n in names] if as_objects else names
+
+    def parts(self, as_objects: bool = False) -> list:
+        prefix = self.full_table_name[:-1] + "__"
+        names = [n for n in self.descendants() if n.startswith(prefix)]
+        return [FreeTable(self.connection, n) for n in names] if as_objects else names
+
+    # -- describe
+    def describe(self, context: Mapping[str, Any] | None = None, printout: bool = False) -> str:
+        """A definition that re-declares this table (foreign keys by class name where known)."""
+        from_context = self._context if context is None else context
+        text = describe_table(self, class_names(from_context or {}))
+        if printout:
+            print(text)  # noqa: T201 (describe's documented printout)
+        return text
+
+    # -- drop
+    def drop_quick(self) -> None:
+        """Drop this table alone (no dependents, no questions)."""
+        self.connection.query(f"DROP TABLE IF EXISTS {self.full_table_name}")
+        self.forget_heading()
+        dependencies_of(self.connection).load()
+
+    def drop(self, confirm: Callable[[str], bool] | None = None) -> bool:
+        """Drop this table and every table that depends on it, children first.
+
+        With ``safemode`` on, ``confirm`` (or the installed prompt) is asked first with the list.
+        """
+        names = self.descendants()
+        if config["safemode"]:
+            question = "About to drop:\n" + "\n".join(f"  {n}" for n in names) + "\nProceed?"
+            if not hooks.ask(question, confirm):
+                return False
+        for name in reversed(names):
+            self.connection.query(f"DROP TABLE IF EXISTS {name}")
+        self.forget_heading()
+        dependencies_of(self.connection).load()
+        return True
+
+
+class FreeTable(Table):
+    """A table addressed by its full name, with no class of its own."""
+
+    def __init__(self, connection: Connection, full_table_name: str) -> None:
+        match = re.fullmatch(r"`?([^`.]+)`?\.`?([^`]+)`?", full_table_name)
+        if match is None:
+            raise DataJointError(f"{full_table_name!r} is not a full table name like `schema`.`table`.")
+        self.database, self._free_name = match.groups()
+        self._connection = connection
+        self._free_heading: Heading | None = None
+
+    @property
+    def table_name(self) -> str:
+        return self._free_name
+
+    @property
+    def full_table_name(self) -> str:
+        return f"`{self.database}`.`{self._free_name}`"
+
+    def _load_heading(self) -> Heading:
+        if self._free_heading is None:
+            self._free_heading = catalog.load_heading(self.connection, self.database, self._free_name)
+        return self._free_heading
+
+    def forget_heading(self) -> None:
+        self._free_heading = None
+
+    def __repr__(self) -> str:
+        return f"FreeTable({self.full_table_name})"
+
+
+def class_names(context: Mapping[str, Any]) -> dict[str, str]:
+    """full table name -> the name to write in a definition (``Master.Part`` for parts)."""
+    found: dict[str, str] = {}
+    for name, value in context.items():
+        if (
+            isinstance(value, type)
+            and issubclass(value, Table)
+            and value.database
+            and not name.startswith("_")
+        ):
+            found.setdefault(value.full_table_name, name)
+            for part_name, part in vars(value).items():
+                if isinstance(part, type) and issubclass(part, Table) and part_name[:1].isupper():
+                    found.setdefault(part.full_table_name, f"{name}.{part_name}")
+    return found
+
+
+def describe_table(table: Table, names: Mapping[str, str]) -> str:
+    """DataJoint's describe(): foreign keys where their attributes end, then the rest."""
+    heading = table.heading
+    lines = [f"# {heading.table_comment}"] if heading.table_comment else []
+    parents = table.parents(foreign_key_info=True)
+    indexes = {index.attributes: index for index in heading.indexes}
+    seen: set[str] = set()
+    emitted: set[int] = set()
+    in_key = True
+    for attribute in heading.attributes:
+        if in_key and not attribute.in_key:
+            lines.append("---")
+            in_key = False
+        seen.add(attribute.name)
+        inherited = False
+        for number, (parent, info) in enumerate(parents):
+            if attribute.name not in info["attr_map"]:
+                continue
+            inherited = True
+            if number in emitted or not seen.issuperset(info["attr_map"]):
+                continue
+            emitted.add(number)
+            # like DataJoint, options come from the index on the foreign-key attributes, if any
+            index = indexes.pop(tuple(info["attr_map"]), None)
+            options = []
+            if index is not None and index.unique:
+                options.append("unique")
+            if index is not None and any(heading[a].nullable for a in info["attr_map"]):
+                options.append("nullable")
+            props = f" [{', '.join(options)}]" if options else ""
+            ref = names.get(parent, parent)
+            if info["aliased"]:
+                renames = ",".join(f'{new}="{old}"' for new, old in info["attr_map"].items() if new != old)
+                ref = f"{ref}.proj({renames})"
+            lines.append(f"->{props} {ref}")
+        if not inherited:
+            lines.append(attribute.definition_line().rstrip())
+    for index in indexes.values():
+        lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(index.attributes)})")
+    return "\n".join(lines) + "\n"
+
+
+EXTERNAL_DEFINITION = """# external storage tracking
+hash : uuid    #  hash of contents (blob), of filename + contents (attach), or relative filepath (filepath)
+---
+size      :bigint unsigned     # size of object in bytes
+attachment_name=null : varchar(255)  # the filename of an attachment
+filepath=null : varchar(1000)  # relative filepath or attachment filename
+contents_hash=null : uuid      # used for the filepath datatype
+timestamp=CURRENT_TIMESTAMP  :timestamp   # automatic timestamp
+"""
+
+
+def declare_external_table(connection: Connection, schema: str, store: str) -> None:
+    """``~external_<store>`` in DataJoint 0.14's layout (needs the store in dj.config['stores'])."""
+    if store not in (config["stores"] or {}):
+        raise DataJointError(
+            f"External store {store!r} is not configured. Add dj.config['stores'][{store!r}] = "
+            "{'protocol': 'file', 'location': '/path'} (or an s3 store) before declaring the table."
+        )
+    spec = parse_definition(EXTERNAL_DEFINITION)
+    declaration = compile_create_table(
+        schema, f"~external_{store}", spec, [], connection.dialect, lambda a: "", classify_type
+    )
+    connection.query(declaration.sql)

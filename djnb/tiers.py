@@ -1,0 +1,56 @@
+"""User table tiers: Manual, Lookup, Imported, Computed, Part (DataJoint's naming prefixes)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .errors import DataJointError
+from .table import Table, snake_case
+
+
+class Manual(Table):
+    """Data entered by people or by scripts that import it."""
+
+    tier_prefix = ""
+
+
+class Lookup(Table):
+    """Small reference tables; ``contents`` are inserted when the table is declared."""
+
+    tier_prefix = "#"
+    contents: ClassVar[Any] = ()
+
+
+class Imported(Table):
+    """Filled by ``populate()`` from data outside the database."""
+
+    tier_prefix = "_"
+
+
+class Computed(Table):
+    """Filled by ``populate()`` from other tables."""
+
+    tier_prefix = "__"
+
+
+class Part(Table):
+    """A part of its master (a nested class); ``-> master`` refers to the master."""
+
+    master: ClassVar[type[Table] | None] = None
+
+    @classmethod
+    def _name(cls) -> str:
+        if cls.master is None:
+            raise DataJointError(f"Part table {cls.__name__} must be declared inside its master class.")
+        return f"{cls.master.table_name}__{snake_case(cls.__name__)}"
+
+
+TIERS: dict[str, type[Table]] = {"": Manual, "#": Lookup, "_": Imported, "__": Computed}
+
+
+def tier_of(table_name: str) -> tuple[type[Table], str]:
+    """(tier class, snake name without prefix) of a table name like ``__stats``."""
+    for prefix in ("__", "_", "#"):
+        if table_name.startswith(prefix):
+            return TIERS[prefix], table_name[len(prefix) :]
+    return Manual, table_name

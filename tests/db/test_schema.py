@@ -1,0 +1,264 @@
+"""Declaring a pipeline of every tier and form against MariaDB, and reading it back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import djnb as dj
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    location = tmp_path_factory.mktemp("store")
+    with dj.config(stores={"raw": {"protocol": "file", "location": str(location)}}):
+        yield
+
+
+@pytest.fixture(scope="module")
+def pipeline(server, prefix, stores):
+    """A module-level pipeline declared through the decorator (context: this namespace)."""
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_lab", connection=connection)
+    space: dict = {}
+
+    @schema
+    class Subject(dj.Manual):
+        definition = """
+        # experimental animals
+        subject_id : int unsigned   # unique id
+        ---
+        species = "mouse" : varchar(32)
+        sex : enum('M', 'F', 'U')
+        date_of_birth = null : date
+        weight = null : decimal(5, 2)  # grams
+        notes = "" : varchar(1000)
+        born = CURRENT_TIMESTAMP : timestamp
+        """
+
+    space["Subject"] = Subject
+
+    @schema(context=space)
+    class Rig(dj.Lookup):
+        definition = """
+        rig : varchar(16)
+        ---
+        room : varchar(16)
+        """
+        contents = (("rig1", "A"), ("rig2", "B"))
+
+    space["Rig"] = Rig
+
+    @schema(context=space)
+    class Session(dj.Manual):
+        definition = """
+        -> Subject
+        session : smallint
+        ---
+        -> [nullable] Rig
+        start = null : datetime(3)
+        ok = 1 : bool
+        params = null : json
+        uid : uuid   # session uuid
+        index (start)
+        """
+
+    space["Session"] = Session
+
+    @schema(context=space)
+    class Recording(dj.Imported):
+        definition = """
+        -> Session
+        ---
+        trace : longblob
+        raw = null : blob@raw
+        attachment = null : attach
+        fs : double  # Hz
+        """
+
+        class Channel(dj.Part):
+            definition = """
+            -> master
+            channel : tinyint unsigned
+            ---
+            gain : float
+            """
+
+    space["Recording"] = Recording
+
+    @schema(context=space)
+    class Pairing(dj.Computed):
+        definition = """
+        -> Session
+        -> Session.proj(other_subject="subject_id", other_session="session")
+        ---
+        -> [unique] Subject.proj(mentor="subject_id")
+        score : float
+        unique index (score)
+        """
+
+    space["Pairing"] = Pairing
+    yield schema, space
+    connection.close()
+
+
+def test_tables_are_declared_with_datajoint_names(pipeline):
+    schema, space = pipeline
+    assert schema.list_tables() == sorted(schema.list_tables(), key=schema.list_tables().index)
+    assert set(schema.list_tables()) == {
+        "subject", "#rig", "session", "_recording", "_recording__channel", "__pairing",
+    }  # fmt: skip
+    assert space["Recording"].Channel.table_name == "_recording__channel"
+    assert space["Pairing"].full_table_name == f"`{schema.database}`.`__pairing`"
+
+
+def test_headings(pipeline):
+    _, space = pipeline
+    session = space["Session"].heading
+    assert session.primary_key == ["subject_id", "session"]
+    assert session["rig"].nullable and session["rig"].default == "null"
+    assert session["uid"].uuid and session["uid"].type == "uuid" and session["uid"].comment == "session uuid"
+    assert session["start"].type == "datetime(3)"
+    subject = space["Subject"].heading
+    assert subject["species"].default == '"mouse"' and subject["born"].default == "CURRENT_TIMESTAMP"
+    assert subject["subject_id"].type == "int unsigned" and subject["weight"].comment == "grams"
+    assert subject.table_comment == "experimental animals"
+    recording = space["Recording"].heading
+    assert recording["trace"].is_blob and not recording["trace"].is_external
+    assert (
+        recording["raw"].is_external
+        and recording["raw"].store == "raw"
+        and recording["raw"].type == "blob@raw"
+    )
+    assert recording["attachment"].is_attachment
+    pairing = space["Pairing"].heading
+    assert pairing.primary_key == ["subject_id", "session", "other_subject", "other_session"]
+
+
+def test_lookup_contents_are_inserted(pipeline, server):
+    schema, _ = pipeline
+    connection = dj.Connection(**server)
+    rows = connection.query(f"SELECT rig, room FROM `{schema.database}`.`#rig` ORDER BY rig").fetchall()
+    assert rows == (("rig1", "A"), ("rig2", "B"))
+
+
+def test_dependencies(pipeline):
+    _, space = pipeline
+    session = space["Session"]()
+    db = session.database
+    assert set(session.parents()) == {f"`{db}`.`subject`", f"`{db}`.`#rig`"}
+    assert session.parents(primary=True) == [f"`{db}`.`subject`"]
+    children = session.children(foreign_key_info=True)
+    aliased = [info for name, info in children if info["aliased"]]
+    assert aliased and aliased[0]["attr_map"] == {"other_subject": "subject_id", "other_session": "session"}
+    assert space["Recording"]().parts() == [f"`{db}`.`_recording__channel`"]
+    assert f"`{db}`.`__pairing`" in space["Subject"]().descendants()
+
+
+def test_describe_redeclares_identical_tables(pipeline, server, prefix):
+    schema, space = pipeline
+    connection = schema.connection
+    copy = dj.Schema(f"{prefix}_copy", connection=connection)
+    copies: dict = {}
+    for name in ("Subject", "Rig", "Session", "Recording", "Pairing"):
+        original = space[name]
+        text = original().describe(context=space)
+        clone = type(name, (original.__mro__[1],), {"definition": text})
+        if name == "Recording":
+            part_text = original.Channel().describe(context={**space, "Recording": original})
+            clone.Channel = type(
+                "Channel", (dj.Part,), {"definition": part_text.replace("-> Recording", "-> master")}
+            )
+        copy(clone, context={**space, **copies})
+        copies[name] = clone
+        pairs = [(original, clone)] + ([(original.Channel, clone.Channel)] if name == "Recording" else [])
+        for ours, theirs in pairs:
+            expected = show_create(connection, theirs.full_table_name).replace(
+                f"{prefix}_copy", f"{prefix}_lab"
+            )
+            assert show_create(connection, ours.full_table_name) == expected, name
+
+
+def show_create(connection, full_name: str) -> str:
+    """SHOW CREATE TABLE with its lines sorted (constraints may come in another order)."""
+    text = connection.query(f"SHOW CREATE TABLE {full_name}").fetchone()[1]
+    return "\n".join(sorted(line.strip().rstrip(",") for line in text.splitlines()))
+
+
+def test_virtual_module_from_another_process(pipeline, server):
+    schema, _ = pipeline
+    script = textwrap.dedent(f"""
+        import djnb as dj
+        c = dj.Connection({server["host"]!r}, {server["user"]!r}, {server["password"]!r}, port={server["port"]})
+        lab = dj.VirtualModule("lab", {schema.database!r}, connection=c)
+        print(sorted(n for n in vars(lab) if n[:1].isupper()))
+        print(lab.Recording.Channel.heading.primary_key)
+        print(lab.Session().describe().count("->"))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(sorted(["Pairing", "Recording", "Rig", "Session", "Subject"]))
+    assert lines[1] == str(["subject_id", "session", "channel"])
+    assert lines[2] == "2"
+
+
+def test_spawn_missing_classes(pipeline):
+    schema, _ = pipeline
+    fresh = dj.Schema(schema.database, connection=schema.connection, create_tables=False)
+    context: dict = {}
+    fresh.spawn_missing_classes(context=context)
+    assert {"Subject", "Rig", "Session", "Recording", "Pairing"} <= set(context)
+    assert issubclass(context["Rig"], dj.Lookup) and issubclass(context["Pairing"], dj.Computed)
+    assert context["Recording"].Channel.heading.primary_key == ["subject_id", "session", "channel"]
+
+
+def test_log_records_declarations(pipeline):
+    schema, _ = pipeline
+    events = [row[0] for row in schema.connection.query(f"SELECT event FROM `{schema.database}`.`~log`")]
+    assert any(e.startswith("Declared") and "`subject`" in e for e in events)
+
+
+def test_unknown_parent_suggests_a_name(pipeline):
+    schema, space = pipeline
+
+    class Broken(dj.Manual):
+        definition = """
+        -> Sesion
+        x : int
+        """
+
+    with pytest.raises(dj.errors.DefinitionError, match="Did you mean Session") as caught:
+        schema(Broken, context=space)
+    assert caught.value.line_no == 2 and "-> Sesion" in str(caught.value)
+
+
+def test_drop_removes_dependents_children_first(server, prefix):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_drop", connection=connection)
+    space: dict = {}
+
+    @schema(context=space)
+    class A(dj.Manual):
+        definition = "a : int"
+
+    space["A"] = A
+
+    @schema(context=space)
+    class B(dj.Manual):
+        definition = "-> A\nb : int"
+
+    space["B"] = B
+
+    @schema(context=space)
+    class C(dj.Manual):
+        definition = "-> B\nc : int"
+
+    assert A().descendants() == [A.full_table_name, B.full_table_name, C.full_table_name]
+    assert A().drop(confirm=lambda question: "`c`" in question) is True
+    assert schema.list_tables() == []
+    assert schema.drop(force=True)
+    assert not schema.exists
