@@ -7,6 +7,7 @@ decorated class's module, the schema's own classes, ``add_objects``), never by `
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -20,9 +21,10 @@ from .dependencies import Dependencies
 from .errors import DataJointError, DefinitionError
 from .heading import Heading
 from .settings import config
-from .sql.ddl import ResolvedParent, compile_create_table
+from .sql.ddl import ResolvedParent, compile_alter, compile_create_table
 
 _DEPENDENCIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+logger = logging.getLogger("djnb")
 
 
 def dependencies_of(connection: Connection) -> Dependencies:
@@ -243,8 +245,51 @@ class Table(metaclass=TableMeta):
         from_context = self._context if context is None else context
         text = describe_table(self, class_names(from_context or {}))
         if printout:
-            print(text)  # noqa: T201 (describe's documented printout)
+            logger.info("\n%s", text)  # the core logs; it never prints
         return text
+
+    # -- alter
+    def alter(
+        self,
+        prompt: bool = True,
+        context: Mapping[str, Any] | None = None,
+        confirm: Callable[[str], bool] | None = None,
+    ) -> str | None:
+        """Change the table to match ``definition``: comment and secondary attributes.
+
+        Data in unchanged attributes is kept. With ``prompt`` and safemode on, the SQL is shown
+        through ``confirm`` (or the installed prompt) before it runs. Returns the SQL, or None.
+        """
+        space = self._context if context is None else context
+        # the current definition, with parents under placeholder names: only attributes matter
+        placeholders = {name: f"Parent{n}" for n, name in enumerate(self.parents())}
+        old = parse_definition(describe_table(self, placeholders))
+        new = parse_definition(self.definition)
+        current = sorted(
+            _fk_signature(info["attr_map"], info["primary"])
+            for _, info in self.parents(foreign_key_info=True)
+        )
+        wanted = sorted(
+            _fk_signature(self._resolve(fk, space or {}).attribute_map(), fk.in_key)
+            for fk in new.foreign_keys
+        )
+        if current != wanted:
+            raise DefinitionError(
+                "alter() cannot change foreign keys",
+                hint="Only the table comment and secondary attributes can be altered; declare a new table for the rest.",
+                table=self.full_table_name,
+            )
+        sql = compile_alter(
+            self.database, self.table_name, old, new, self.connection.dialect,
+            lambda attr: self._adapter_type(attr, space or {}), classify_type,
+        )  # fmt: skip
+        if sql is None:
+            return None
+        if prompt and config["safemode"] and not hooks.ask(f"{sql}\nExecute?", confirm):
+            return None
+        self.connection.query(sql)
+        self.forget_heading()
+        return sql
 
     # -- drop
     def drop_quick(self) -> None:
@@ -268,6 +313,10 @@ class Table(metaclass=TableMeta):
         self.forget_heading()
         dependencies_of(self.connection).load()
         return True
+
+
+def _fk_signature(attr_map: Mapping[str, str], primary: bool) -> tuple:
+    return tuple(sorted(attr_map.items())), primary
 
 
 class FreeTable(Table):

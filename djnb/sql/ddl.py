@@ -182,3 +182,57 @@ def compile_create_table(
         + f"\n) ENGINE=InnoDB, COMMENT {sql_literal(spec.comment)}"
     )
     return Declaration(sql=sql, stores=tuple(dict.fromkeys(stores)), primary_key=tuple(primary_key))
+
+
+def compile_alter(
+    schema: str,
+    table: str,
+    old: TableSpec,
+    new: TableSpec,
+    dialect: Dialect,
+    adapter_type: AdapterLookup,
+    classify: Classifier,
+) -> str | None:
+    """ALTER TABLE for changes to the comment and secondary attributes (None: nothing to do).
+
+    The primary key and indexes cannot change this way (foreign keys are checked by the caller,
+    which can resolve them): that needs a new table.
+    """
+
+    def own_key(spec: TableSpec) -> list:
+        return [(a.name, a.type) for a in spec.attributes if a.in_key]
+
+    def indexes(spec: TableSpec) -> list:
+        return sorted((i.attributes, i.unique) for i in spec.indexes)
+
+    for what, before_, after_ in (
+        ("the primary key", own_key(old), own_key(new)),
+        ("indexes", indexes(old), indexes(new)),
+    ):
+        if before_ != after_:
+            raise DefinitionError(
+                f"alter() cannot change {what}",
+                hint="Only the table comment and secondary attributes can be altered; declare a new table for the rest.",
+            )
+    q = dialect.quote
+
+    def columns(spec: TableSpec) -> dict[str, str]:
+        return {
+            a.name: column_sql(a, dialect, adapter_type, classify)[0] for a in spec.attributes if not a.in_key
+        }
+
+    before, after = columns(old), columns(new)
+    clauses = [f"DROP {q(name)}" for name in before if name not in after]
+    previous: str | None = None
+    order = [a.name for a in new.attributes if not a.in_key]
+    for name in order:
+        if name not in before:
+            clauses.append(f"ADD {after[name]}" + (f" AFTER {q(previous)}" if previous else ""))
+        elif before[name] != after[name]:
+            clauses.append(f"MODIFY {after[name]}")
+        previous = name
+    if old.comment != new.comment:
+        clauses.append(f"COMMENT={sql_literal(new.comment)}")
+    if not clauses:
+        return None
+    return f"ALTER TABLE {q(schema)}.{q(table)} " + ", ".join(clauses)

@@ -262,3 +262,72 @@ def test_drop_removes_dependents_children_first(server, prefix):
     assert schema.list_tables() == []
     assert schema.drop(force=True)
     assert not schema.exists
+
+
+def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_alter", connection=connection)
+    space: dict = {}
+
+    @schema(context=space)
+    class Animal(dj.Manual):
+        definition = """
+        # animals
+        animal : int
+        ---
+        name : varchar(16)
+        weight = null : float
+        """
+
+    space["Animal"] = Animal
+
+    @schema(context=space)
+    class Note(dj.Manual):
+        definition = """
+        -> Animal
+        note_id : int
+        ---
+        text : varchar(100)
+        """
+
+    connection.query(f"INSERT INTO {Animal.full_table_name} (animal, name, weight) VALUES (1, 'rex', 3.5)")
+    connection.query(f"INSERT INTO {Note.full_table_name} VALUES (1, 1, 'hello')")
+    Animal.definition = """
+    # animals, renamed comment
+    animal : int
+    ---
+    name : varchar(64)  # longer now
+    age = 0 : smallint unsigned
+    """
+    asked: list[str] = []
+    sql = Animal().alter(confirm=lambda question: asked.append(question) or True)
+    assert (
+        "DROP `weight`" in sql
+        and "MODIFY `name` varchar(64)" in sql
+        and "ADD `age`" in sql
+        and "COMMENT=" in sql
+    )
+    assert asked and sql in asked[0]
+    heading = Animal.heading
+    assert heading.names == ["animal", "name", "age"] and heading["name"].type == "varchar(64)"
+    assert heading.table_comment == "animals, renamed comment"
+    assert connection.query(f"SELECT animal, name, age FROM {Animal.full_table_name}").fetchall() == (
+        (1, "rex", 0),
+    )
+    assert Animal().alter() is None  # nothing left to change
+    Note.definition = """
+    -> Animal
+    note_id : int
+    ---
+    text : varchar(200)
+    """
+    assert "MODIFY `text` varchar(200)" in Note().alter(prompt=False)
+    assert connection.query(f"SELECT text FROM {Note.full_table_name}").fetchone() == ("hello",)
+    Animal.definition = Animal.definition.replace("animal : int", "animal : bigint")
+    with pytest.raises(dj.errors.DefinitionError, match="primary key"):
+        Animal().alter(prompt=False)
+    Animal.definition = Animal.definition.replace("animal : bigint", "animal : int")
+    with dj.config(safemode=True):
+        Animal.definition += "extra = 1 : int\n"
+        assert Animal().alter(confirm=lambda question: False) is None  # declined: unchanged
+    assert "extra" not in Animal.heading.names
