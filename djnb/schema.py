@@ -20,8 +20,8 @@ from .blob import pack
 from .connection import Connection, conn
 from .errors import DataJointError
 from .settings import config
-from .table import FreeTable, Table, camel_case, dependencies_of
-from .tiers import Lookup, Part, tier_of
+from .table import FreeTable, Table, camel_case, class_names, dependencies_of, describe_table
+from .tiers import Computed, Imported, Lookup, Manual, Part, tier_of
 from .version import __version__
 
 LOG_DEFINITION = """# event logging table for `{schema}`
@@ -202,6 +202,53 @@ class Schema:
         target.update(spawned)
         return spawned
 
+    # -- code
+    @property
+    def code(self) -> str:
+        """A Python module that re-declares this schema (parents first, parts inside masters)."""
+        self._require()
+        classes = dict(self._classes)
+        classes.update(spawn_classes(self, existing=set(classes)))
+        names = class_names(classes)
+        imports: dict[str, str] = {}  # other schema -> module alias for its virtual module
+        graph = dependencies_of(self.connection)
+        for key in graph.keys:
+            schema = key.parent.split("`.`")[0].strip("`")
+            if (
+                key.child.startswith(f"`{self.database}`.")
+                and schema != self.database
+                and key.parent not in names
+            ):
+                alias = imports.setdefault(schema, f"vmod{len(imports)}")
+                table = key.parent.split("`.`")[1].strip("`")
+                names[key.parent] = f"{alias}.{camel_case(tier_of(table)[1])}"
+        lines = ["import djnb as dj", ""]
+        lines += [f"{alias} = dj.VirtualModule({alias!r}, {schema!r})" for schema, alias in imports.items()]
+        lines += ["", f"schema = dj.Schema({self.database!r})", ""]
+        by_table = {cls.table_name: cls for cls in classes.values()}
+        for table_name in self.list_tables():
+            cls = by_table.get(table_name)
+            if cls is None:
+                continue  # a part: written inside its master
+            lines += [
+                "",
+                "@schema",
+                f"class {cls.__name__}(dj.{_tier_name(cls)}):",
+                *_definition_lines(cls(), names, "    "),
+            ]
+            for part_name, part in vars(cls).items():
+                if isinstance(part, type) and issubclass(part, Part):
+                    text = describe_table(part(), {**names, cls.full_table_name: "master"})
+                    lines += ["", f"    class {part_name}(dj.Part):", *_definition_block(text, "        ")]
+        return "\n".join(lines).strip() + "\n"
+
+    def save(self, python_filename: str | None = None) -> str:
+        """Write ``code`` to ``python_filename`` (default ``<schema>.py``); returns the file name."""
+        filename = python_filename or f"{self.database}.py"
+        with open(filename, "w") as handle:  # noqa: PTH123 (a plain text file)
+            handle.write(self.code)
+        return filename
+
     def drop(self, force: bool = False, confirm: Callable[[str], bool] | None = None) -> bool:
         """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off."""
         self._require()
@@ -217,6 +264,19 @@ class Schema:
         for cls in self._classes.values():
             cls._heading = None
         return True
+
+
+def _tier_name(cls: type[Table]) -> str:
+    return next(t.__name__ for t in (Lookup, Manual, Imported, Computed) if issubclass(cls, t))
+
+
+def _definition_lines(table: Table, names: Mapping[str, str], indent: str) -> list[str]:
+    return _definition_block(describe_table(table, names), indent)
+
+
+def _definition_block(text: str, indent: str) -> list[str]:
+    body = "".join(f"{indent}{line}\n" for line in text.splitlines())
+    return [f'{indent}definition = """', *body.rstrip("\n").split("\n"), f'{indent}"""']
 
 
 def spawn_classes(schema: Schema, existing: set[str]) -> dict[str, type[Table]]:

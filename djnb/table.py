@@ -405,6 +405,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
         if not inherited:
             lines.append(attribute.definition_line().rstrip())
     for index in indexes.values():
+        if len(index.attributes) == 1 and heading[index.attributes[0]].is_external and not index.unique:
+            continue  # the server's own index for the ~external foreign key
         lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(index.attributes)})")
     return "\n".join(lines) + "\n"
 

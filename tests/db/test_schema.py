@@ -331,3 +331,119 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
         Animal.definition += "extra = 1 : int\n"
         assert Animal().alter(confirm=lambda question: False) is None  # declined: unchanged
     assert "extra" not in Animal.heading.names
+
+
+def test_schema_code_redeclares_the_schema(pipeline, server, prefix, tmp_path):
+    schema, _ = pipeline
+    path = schema.save(str(tmp_path / "lab.py"))
+    code = (tmp_path / "lab.py").read_text()
+    assert path.endswith("lab.py") and "@schema" in code and "class Channel(dj.Part):" in code
+    assert (
+        "-> master" in code and '-> Session.proj(other_subject="subject_id",other_session="session")' in code
+    )
+    clone = code.replace(repr(schema.database), repr(f"{prefix}_code"))
+    script = (
+        "import djnb as dj\n"
+        f"dj.config['stores'] = {{'raw': {{'protocol': 'file', 'location': {str(tmp_path)!r}}}}}\n"
+        f"dj.conn({server['host']!r}, {server['user']!r}, {server['password']!r})\n"
+        + clone
+        + "\nprint(sorted(schema.list_tables()))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(sorted(schema.list_tables()))
+
+
+ALL_TYPES = """
+# one attribute of every kind
+id : int
+---
+a_tinyint : tinyint
+a_tinyint_unsigned : tinyint unsigned
+a_smallint : smallint
+a_mediumint : mediumint unsigned
+a_bigint : bigint
+a_integer = 5 : integer
+a_float = 1.5 : float
+a_double : double
+a_decimal = 0.25 : decimal(8, 3) unsigned
+a_char : char(3)
+a_varchar = "it's" : varchar(20)  # quotes inside
+a_enum = "two" : enum('one', 'two')
+a_date = "2020-01-01" : date
+a_datetime = null : datetime(6)
+a_time : time
+a_timestamp = CURRENT_TIMESTAMP : timestamp
+a_year : year
+a_bool = 0 : bool
+a_json = null : json
+a_tinyblob = null : tinyblob
+a_blob = null : blob
+a_mediumblob = null : mediumblob
+a_longblob = null : longblob
+a_uuid = null : uuid
+a_attach = null : attach
+a_blob_store = null : blob@raw
+a_attach_store = null : attach@raw
+a_filepath = null : filepath@raw
+a_adapted = null : <graph>
+a_int32 = null : int32  # a DataJoint 2.x core type
+a_uint8 : uint8
+a_float64 : float64
+unique index (a_char)
+index (a_date, a_time)
+"""
+
+
+class Graph:
+    """A stand-in attribute adapter (dj.AttributeAdapter arrives with external storage)."""
+
+    attribute_type = "longblob"
+
+
+def test_every_type_is_stored_as_datajoint_stores_it(server, prefix, stores):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_types", connection=connection, context={"graph": Graph()})
+
+    @schema
+    class Everything(dj.Manual):
+        definition = ALL_TYPES
+
+    heading = Everything.heading
+    columns = {
+        row[0]: (row[1], row[8])
+        for row in connection.query(f"SHOW FULL COLUMNS FROM `everything` IN `{schema.database}`")
+    }
+    assert columns["a_uuid"] == ("binary(16)", ":uuid:")
+    assert columns["a_attach"] == ("longblob", ":attach:")
+    assert columns["a_blob_store"] == ("binary(16)", ":blob@raw:")
+    assert columns["a_filepath"] == ("binary(16)", ":filepath@raw:")
+    assert columns["a_adapted"] == ("longblob", ":<graph>:")
+    assert columns["a_int32"] == ("int(11)", ":int32:a DataJoint 2.x core type")
+    assert columns["a_bool"][0] == "tinyint(1)" and columns["a_varchar"][1] == "quotes inside"
+    assert heading["a_int32"].type == "int32" and heading["a_int32"].comment == "a DataJoint 2.x core type"
+    assert heading["a_adapted"].adapter == "graph" and heading["a_adapted"].type == "<graph>"
+    assert heading["a_attach_store"].is_attachment and heading["a_attach_store"].is_external
+    assert heading["a_filepath"].is_filepath and heading["a_json"].json and heading["a_json"].type == "json"
+    assert heading["a_varchar"].default == '"it\'s"' and heading["a_decimal"].type == "decimal(8,3) unsigned"
+    assert {tuple(i.attributes) for i in heading.indexes} >= {("a_char",), ("a_date", "a_time")}
+    tables = {row[0] for row in connection.query(f"SHOW TABLES IN `{schema.database}`")}
+    assert "~external_raw" in tables and "~log" in tables
+    text = Everything().describe()
+    assert "a_blob_store=null    : blob@raw" in text and "UNIQUE INDEX (a_char)" in text
+    # the description declares an identical table
+    copy = dj.Schema(f"{prefix}_types2", connection=connection, context={"graph": Graph()})
+    clone = copy(type("Everything", (dj.Manual,), {"definition": text}))
+    assert show_create(connection, clone.full_table_name).replace(
+        f"{prefix}_types2", f"{prefix}_types"
+    ) == show_create(connection, Everything.full_table_name)
+
+
+def test_names_longer_than_64_characters_are_refused(pipeline):
+    schema, space = pipeline
+
+    class AnExtremelyLongClassNameThatWillNotFitIntoTheSixtyFourCharacterLimitOfMySQL(dj.Manual):
+        definition = "x : int"
+
+    with pytest.raises(dj.errors.DefinitionError, match="limit is 64"):
+        schema(AnExtremelyLongClassNameThatWillNotFitIntoTheSixtyFourCharacterLimitOfMySQL, context=space)
