@@ -38,6 +38,15 @@ class Part(Table):
 
     master: ClassVar[type[Table] | None] = None
 
+    def drop(self, confirm: Any = None, force: bool = False) -> bool:
+        """Parts go with their master; ``force=True`` drops the part alone (and its dependents)."""
+        if not force:
+            raise DataJointError(
+                f"Part table {type(self).__name__} is dropped with its master. "
+                "Drop the master, or pass force=True to drop the part alone."
+            )
+        return super().drop(confirm=confirm)
+
     @classmethod
     def _name(cls) -> str:
         if cls.master is None:

@@ -447,3 +447,12 @@ def test_names_longer_than_64_characters_are_refused(pipeline):
 
     with pytest.raises(dj.errors.DefinitionError, match="limit is 64"):
         schema(AnExtremelyLongClassNameThatWillNotFitIntoTheSixtyFourCharacterLimitOfMySQL, context=space)
+
+
+def test_part_tables_are_dropped_with_their_master_and_sizes_are_reported(pipeline):
+    _, space = pipeline
+    with pytest.raises(dj.errors.DataJointError, match="dropped with its master"):
+        space["Recording"].Channel().drop()
+    assert space["Subject"]().size_on_disk > 0
+    free = dj.FreeTable(space["Subject"]().connection, space["Subject"].full_table_name)
+    assert free.heading.primary_key == ["subject_id"] and free.is_declared
