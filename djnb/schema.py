@@ -31,7 +31,7 @@ timestamp = CURRENT_TIMESTAMP : timestamp # event timestamp
 version  :varchar(12)                     # datajoint version
 user     :varchar(255)                    # user@host
 host=""  :varchar(255)                    # system hostname
-event="" :varchar(255)                    # custom message
+event="" :varchar(255)                    # event message
 """
 
 

@@ -403,10 +403,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
                 ref = f"{ref}.proj({renames})"
             lines.append(f"->{props} {ref}")
         if not inherited:
-            lines.append(attribute.definition_line().rstrip())
+            lines.append(attribute.definition_line())  # padded exactly as DataJoint pads it
     for index in indexes.values():
-        if len(index.attributes) == 1 and heading[index.attributes[0]].is_external and not index.unique:
-            continue  # the server's own index for the ~external foreign key
         lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(index.attributes)})")
     return "\n".join(lines) + "\n"
 

@@ -456,3 +456,22 @@ def test_part_tables_are_dropped_with_their_master_and_sizes_are_reported(pipeli
     assert space["Subject"]().size_on_disk > 0
     free = dj.FreeTable(space["Subject"]().connection, space["Subject"].full_table_name)
     assert free.heading.primary_key == ["subject_id"] and free.is_declared
+
+
+def test_deferred_activation_and_schema_options(server, prefix):
+    connection = dj.Connection(**server)
+    schema = dj.Schema()
+    assert not schema.is_activated
+
+    @schema(context={})
+    class Later(dj.Manual):
+        definition = "later_id : int"
+
+    assert Later.database is None  # waits for activate()
+    with pytest.raises(dj.errors.DataJointError, match="create_schema=False"):
+        dj.Schema(f"{prefix}_absent", connection=connection, create_schema=False)
+    schema.activate(f"{prefix}_later", connection=connection, add_objects={"Extra": Later})
+    assert Later().is_declared and schema.list_tables() == ["later"]
+    assert f"{prefix}_later" in dj.list_schemas(connection)
+    with pytest.raises(dj.errors.DataJointError, match="already activated"):
+        schema.activate(f"{prefix}_other")
