@@ -195,11 +195,19 @@ class Schema:
 
     # -- classes for existing tables
     def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type[Table]]:
-        """Make classes for tables that have none in ``context`` (default: this schema's registry)."""
+        """Make classes for tables that have none yet and put them into ``context``.
+
+        Without ``context``: the schema's own ``context`` if it has one, else the namespace of
+        the module that called this, as DataJoint does (``schema.spawn_missing_classes()`` at
+        the top of a module or notebook). Returns the new classes.
+        """
         self._require()
-        target = context if context is not None else {}
-        spawned = spawn_classes(self, existing=set(self._classes) | set(target))
-        target.update(spawned)
+        if context is None:
+            # DataJoint 0.14 code relies on this form; it is the one place we use the caller's
+            # frame, and only to place classes, never to resolve names.
+            context = self.context if self.context is not None else sys._getframe(1).f_globals
+        spawned = spawn_classes(self, existing=set(self._classes) | set(context))
+        context.update(spawned)
         return spawned
 
     # -- code
@@ -208,7 +216,7 @@ class Schema:
         """A Python module that re-declares this schema (parents first, parts inside masters)."""
         self._require()
         classes = dict(self._classes)
-        classes.update(spawn_classes(self, existing=set(classes)))
+        classes.update(spawn_classes(self, existing=set(classes)))  # tables without classes here
         names = class_names(classes)
         imports: dict[str, str] = {}  # other schema -> module alias for its virtual module
         graph = dependencies_of(self.connection)
@@ -363,7 +371,7 @@ class VirtualModule(types.ModuleType):
         self.schema = schema
         for name, value in (add_objects or {}).items():
             setattr(self, name, value)
-        for name, cls in schema.spawn_missing_classes().items():
+        for name, cls in schema.spawn_missing_classes(context={}).items():
             setattr(self, name, cls)
 
 

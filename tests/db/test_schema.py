@@ -475,3 +475,17 @@ def test_deferred_activation_and_schema_options(server, prefix):
     assert f"{prefix}_later" in dj.list_schemas(connection)
     with pytest.raises(dj.errors.DataJointError, match="already activated"):
         schema.activate(f"{prefix}_other")
+
+
+def test_spawn_missing_classes_into_the_calling_module(pipeline, server):
+    schema, _ = pipeline
+    script = textwrap.dedent(f"""
+        import djnb as dj
+        c = dj.Connection({server["host"]!r}, {server["user"]!r}, {server["password"]!r}, port={server["port"]})
+        schema = dj.Schema({schema.database!r}, connection=c, create_tables=False)
+        schema.spawn_missing_classes()
+        print(Session.primary_key, Recording.Channel.table_name)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['subject_id', 'session'] _recording__channel"
