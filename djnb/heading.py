@@ -28,6 +28,8 @@ class Attribute:
     sql_type: str = ""
     store: str | None = None
     adapter: str | None = None
+    #: in query headings: the SQL that computes this attribute from its source (None: a column)
+    expression: str | None = None
 
     # DataJoint 0.14's attribute flags
     @property

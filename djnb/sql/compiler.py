@@ -1,0 +1,217 @@
+"""Query trees to SQL: ``compile_query(node, dialect) -> (sql, params)``.
+
+Nodes merge into one SELECT where that keeps the meaning (restrictions and joins of plain
+tables) and become derived tables where it would not (restricting renamed or computed
+attributes, an aggregation, a limited query; joining a projection). Aggregations group by all
+kept attributes of the grouping side, which is valid under ONLY_FULL_GROUP_BY on MariaDB
+(no functional-dependency detection) and MySQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import DataJointError
+from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, Sql
+from .dialect.base import Dialect
+from .nodes import Aggregate, Distinct, Join, Node, Project, Relation, Restrict, Top, Union
+
+
+@dataclass
+class Select:
+    columns: list[tuple[str, str]]  # (SQL, name)
+    source: str
+    source_params: list = field(default_factory=list)
+    where: list[str] = field(default_factory=list)
+    where_params: list = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    order_by: list[str] = field(default_factory=list)
+    limit: int | None = None
+    offset: int = 0
+    distinct: bool = False
+    exposes_all: bool = True  # the columns are every column of ``source``, under their own names
+
+    @property
+    def plain(self) -> bool:
+        """Columns are the source's own columns: more WHERE, joins and projections can merge."""
+        return (
+            not self.group_by
+            and self.limit is None
+            and not self.order_by
+            and not self.distinct
+            and all(sql == f"`{name}`" for sql, name in self.columns)
+        )
+
+
+class Compiler:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.aliases = 0
+
+    # -- entry points
+    def sql(self, node: Node) -> tuple[str, list]:
+        return self.render(self.select(node))
+
+    def render(self, s: Select) -> tuple[str, list]:
+        columns = ", ".join(sql if sql == f"`{name}`" else f"{sql} AS `{name}`" for sql, name in s.columns)
+        parts = [f"SELECT {'DISTINCT ' if s.distinct else ''}{columns or '1'} FROM {s.source}"]
+        if s.where:
+            parts.append("WHERE " + " AND ".join(s.where))
+        if s.group_by:
+            parts.append("GROUP BY " + ", ".join(s.group_by))
+        if s.order_by:
+            parts.append("ORDER BY " + ", ".join(s.order_by))
+        if s.limit is not None:
+            parts.append(f"LIMIT {int(s.limit)}" + (f" OFFSET {int(s.offset)}" if s.offset else ""))
+        return " ".join(parts), [*s.source_params, *s.where_params]
+
+    def wrap(self, s: Select) -> Select:
+        """Make ``s`` a derived table with plain columns."""
+        sql, params = self.render(s)
+        self.aliases += 1
+        names = [name for _, name in s.columns]
+        return Select([(f"`{n}`", n) for n in names], f"({sql}) AS `$q{self.aliases}`", list(params))
+
+    # -- nodes
+    def select(self, node: Node) -> Select:
+        handler = getattr(self, f"_{type(node).__name__.lower()}", None)
+        if handler is None:
+            raise DataJointError(f"Cannot compile a {type(node).__name__} node.")
+        return handler(node)
+
+    def _relation(self, node: Relation) -> Select:
+        names = [a.name for a in node.heading.attributes if not a.is_hidden]
+        return Select([(f"`{n}`", n) for n in names], node.full_name)
+
+    def _restrict(self, node: Restrict) -> Select:
+        s = self.select(node.source)
+        if not s.plain:
+            s = self.wrap(s)
+        sql, params = self.condition(node.condition)
+        if sql != "TRUE":
+            s.where.append(sql)
+            s.where_params.extend(params)
+        return s
+
+    def _project(self, node: Project) -> Select:
+        s = self.select(node.source)
+        if not s.plain:
+            s = self.wrap(s)
+        existing = dict((name, sql) for sql, name in s.columns)
+        columns = [(a.expression or existing[a.name], a.name) for a in node.heading.attributes]
+        return replace(s, columns=columns, exposes_all=s.exposes_all and len(columns) == len(existing))
+
+    def _mergeable(self, node: Node, outer_right: bool = False) -> Select:
+        s = self.select(node)
+        if not s.plain or not s.exposes_all or (outer_right and s.where):
+            s = self.wrap(s)
+        return s
+
+    def _join(self, node: Join) -> Select:
+        left = self._mergeable(node.left)
+        right = self._mergeable(node.right, outer_right=node.left_outer)
+        common = node.common
+        if common:
+            using = ", ".join(f"`{n}`" for n in common)
+            source = f"{left.source} {'LEFT ' if node.left_outer else ''}JOIN {right.source} USING ({using})"
+        else:
+            source = f"{left.source} CROSS JOIN {right.source}"
+        columns = [(f"`{a.name}`", a.name) for a in node.heading.attributes]
+        return Select(
+            columns, source, [*left.source_params, *right.source_params],
+            [*left.where, *right.where], [*left.where_params, *right.where_params],
+        )  # fmt: skip
+
+    def _aggregate(self, node: Aggregate) -> Select:
+        joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
+        kept = [a.name for a in node.heading.attributes if a.expression is None]
+        columns = [(f"`{n}`", n) for n in kept] + [
+            (a.expression, a.name) for a in node.heading.attributes if a.expression
+        ]
+        return replace(joined, columns=columns, group_by=[f"`{n}`" for n in kept], exposes_all=False)
+
+    def _union(self, node: Union) -> Select:
+        names = [a.name for a in node.heading.attributes]
+        missing = [n for n in names if n not in node.right.heading or n not in node.left.heading]
+        if missing:
+            raise DataJointError(
+                f"Union operands must have the same attributes; `{missing[0]}` is on one side only. "
+                "Project both sides to the same attributes first."
+            )
+        left_sql, left_params = self.sql(Project(node.left, keep=tuple(names)))
+        right_sql, right_params = self.sql(Project(node.right, keep=tuple(names)))
+        self.aliases += 1
+        source = f"(({left_sql}) UNION ({right_sql})) AS `$q{self.aliases}`"
+        return Select([(f"`{n}`", n) for n in names], source, [*left_params, *right_params])
+
+    def _top(self, node: Top) -> Select:
+        s = self.select(node.source)
+        if s.limit is not None or s.order_by:
+            s = self.wrap(s)
+        heading = node.heading
+        order = []
+        for item in node.order_by:
+            name, _, direction = item.strip().partition(" ")
+            names = heading.primary_key if name == "KEY" else [name]
+            for attr in names:
+                if attr not in heading:
+                    raise DataJointError(
+                        f"order_by names `{attr}`, which is not in the query; existing: {', '.join(heading.names)}."
+                    )
+                order.append(f"`{attr}`" + (" DESC" if direction.strip().upper() == "DESC" else ""))
+        s.order_by, s.limit, s.offset = order, node.limit, node.offset
+        if s.limit is None and node.offset:
+            s.limit = 2**63 - 1  # SQL needs a LIMIT to have an OFFSET
+        return s
+
+    def _distinct(self, node: Distinct) -> Select:
+        s = self.select(node.source)
+        if not s.plain:
+            s = self.wrap(s)
+        return replace(s, columns=[(f"`{n}`", n) for n in node.attributes], distinct=True, exposes_all=False)
+
+    # -- conditions
+    def condition(self, cond: Cond) -> tuple[str, list]:
+        if isinstance(cond, Constant):
+            return ("TRUE" if cond.value else "FALSE"), []
+        if isinstance(cond, Sql):
+            return f"({cond.text})", []
+        if isinstance(cond, Equals):
+            parts, params = [], []
+            for name, value in cond.pairs:
+                if value is None:
+                    parts.append(f"`{name}` IS NULL")
+                else:
+                    parts.append(f"`{name}` = {self.dialect.placeholder}")
+                    params.append(value)
+            return "(" + " AND ".join(parts) + ")", params
+        if isinstance(cond, Negate):
+            sql, params = self.condition(cond.condition)
+            return f"NOT {sql}", params
+        if isinstance(cond, (AnyOf, AllOf)):
+            rendered = [self.condition(c) for c in cond.conditions]
+            joiner = " OR " if isinstance(cond, AnyOf) else " AND "
+            return "(" + joiner.join(sql for sql, _ in rendered) + ")", [p for _, ps in rendered for p in ps]
+        if isinstance(cond, InQuery):
+            inner = self.select(Distinct(cond.node, cond.attributes) if cond.attributes else cond.node)
+            sql, params = self.render(replace(inner, distinct=False))
+            if not cond.attributes:
+                return f"EXISTS ({sql})", params
+            names = ", ".join(f"`{n}`" for n in cond.attributes)
+            return f"(({names}) IN ({sql}))", params
+        raise DataJointError(f"Cannot compile condition {cond!r}.")
+
+
+def compile_query(node: Node, dialect: Dialect) -> tuple[str, list[Any]]:
+    """The SQL and bound parameters of a query tree."""
+    return Compiler(dialect).sql(node)
+
+
+def compile_count(node: Node, dialect: Dialect) -> tuple[str, list[Any]]:
+    """SELECT COUNT(*) of the query's rows."""
+    compiler = Compiler(dialect)
+    s = compiler.select(node)
+    if not s.plain or s.distinct:
+        s = compiler.wrap(s)
+    return compiler.render(replace(s, columns=[("COUNT(*)", "count")]))

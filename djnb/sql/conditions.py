@@ -1,0 +1,175 @@
+"""Restriction conditions: every form DataJoint accepts, normalised into a small tree.
+
+``normalize(condition, heading)`` turns user input (dict, SQL string, list/tuple/set = OR,
+``AndList``, ``Not``, True/False, numpy records, DataFrame rows, a query node) into
+``Cond`` objects; the compiler renders them with bound parameters. Values from dicts and
+records are always parameters; SQL strings are the user's SQL by design.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ArgumentError
+from ..heading import Heading
+
+
+class AndList(list):
+    """Conditions that must all hold (DataJoint's ``dj.AndList``)."""
+
+
+@dataclass(frozen=True)
+class Not:
+    """The negation of a condition (DataJoint's ``dj.Not``)."""
+
+    condition: Any
+
+
+# -- the normalised tree -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cond:
+    """Base of normalised conditions."""
+
+
+@dataclass(frozen=True)
+class Constant(Cond):
+    value: bool
+
+
+@dataclass(frozen=True)
+class Sql(Cond):
+    text: str
+
+
+@dataclass(frozen=True)
+class Equals(Cond):
+    """Attribute = value for each pair (IS NULL for None)."""
+
+    pairs: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class AnyOf(Cond):
+    conditions: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class AllOf(Cond):
+    conditions: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Negate(Cond):
+    condition: Cond
+
+
+@dataclass(frozen=True)
+class InQuery(Cond):
+    """Semijoin: the namesake attributes match a row of ``node`` (any query node)."""
+
+    node: Any
+    attributes: tuple[str, ...]
+
+
+TRUE, FALSE = Constant(True), Constant(False)
+
+
+def bind_value(value: Any) -> Any:
+    """A Python value the driver binds as the column expects (UUIDs as 16 bytes)."""
+    if isinstance(value, uuid.UUID):
+        return value.bytes
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def normalize(condition: Any, heading: Heading, node_heading: Any = None) -> Cond:
+    """The normalised form of ``condition`` for a query with ``heading``.
+
+    ``node_heading(obj)`` returns the heading of a query node (or None if ``obj`` is not one);
+    the expression layer passes it so that query objects become semijoins.
+    """
+    if isinstance(condition, Cond):
+        return condition
+    if condition is True or condition is None:
+        return TRUE
+    if condition is False:
+        return FALSE
+    if isinstance(condition, str):
+        return Sql(condition)
+    if isinstance(condition, Not):
+        return Negate(normalize(condition.condition, heading, node_heading))
+    if isinstance(condition, AndList):
+        return _all([normalize(c, heading, node_heading) for c in condition])
+    other = node_heading(condition) if node_heading else None
+    if other is not None:
+        common = tuple(name for name in heading.names if name in other)
+        return InQuery(condition, common) if common else InQuery(condition, ())
+    if isinstance(condition, Mapping):
+        return _equals(condition.items(), heading)
+    if hasattr(condition, "dtype") and getattr(condition.dtype, "names", None):  # numpy record(s)
+        if getattr(condition, "shape", ()) == ():
+            return _equals(zip(condition.dtype.names, condition.tolist(), strict=True), heading)
+        return _any(
+            [_equals(zip(condition.dtype.names, row, strict=True), heading) for row in condition.tolist()]
+        )
+    if hasattr(condition, "to_dict") and hasattr(condition, "columns"):  # a pandas DataFrame
+        frame = (
+            condition.reset_index() if any(name is not None for name in condition.index.names) else condition
+        )
+        return _any([_equals(row.items(), heading) for row in frame.to_dict("records")])
+    if isinstance(condition, (list, tuple, set, frozenset)):
+        return _any([normalize(c, heading, node_heading) for c in condition])
+    raise ArgumentError(
+        f"Cannot restrict by a {type(condition).__name__}. Use a dict, an SQL string, a query, "
+        "a list of conditions (OR), dj.AndList (AND), dj.Not, True/False, records or a DataFrame."
+    )
+
+
+def _equals(items: Any, heading: Heading) -> Cond:
+    pairs = tuple((name, bind_value(value)) for name, value in items if name in heading)
+    return Equals(pairs) if pairs else TRUE  # keys not in the heading are ignored, as in DataJoint
+
+
+def _any(conditions: list[Cond]) -> Cond:
+    if any(c == TRUE for c in conditions):
+        return TRUE
+    kept = tuple(c for c in conditions if c != FALSE)
+    if not kept:
+        return FALSE
+    return kept[0] if len(kept) == 1 else AnyOf(kept)
+
+
+def _all(conditions: list[Cond]) -> Cond:
+    if any(c == FALSE for c in conditions):
+        return FALSE
+    kept = tuple(c for c in conditions if c != TRUE)
+    if not kept:
+        return TRUE
+    return kept[0] if len(kept) == 1 else AllOf(kept)
+
+
+def attributes_used(condition: Cond) -> set[str] | None:
+    """Attribute names the condition refers to, or None if unknown (SQL text)."""
+    if isinstance(condition, Constant):
+        return set()
+    if isinstance(condition, Equals):
+        return {name for name, _ in condition.pairs}
+    if isinstance(condition, InQuery):
+        return set(condition.attributes)
+    if isinstance(condition, Negate):
+        return attributes_used(condition.condition)
+    if isinstance(condition, (AnyOf, AllOf)):
+        found: set[str] = set()
+        for part in condition.conditions:
+            names = attributes_used(part)
+            if names is None:
+                return None
+            found |= names
+        return found
+    return None

@@ -1,0 +1,197 @@
+"""Query expressions as immutable trees; each node derives and validates its heading.
+
+Nothing here touches a database: the compiler turns a tree into ``(sql, params)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ..errors import ArgumentError, DataJointError, UnknownAttributeError
+from ..heading import Attribute, Heading
+from .conditions import Cond
+
+NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _unknown(name: str, heading: Heading) -> UnknownAttributeError:
+    return UnknownAttributeError(
+        f"Attribute `{name}` is not in the query; existing: {', '.join(heading.names)}."
+    )
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of query nodes. ``heading`` is derived at construction."""
+
+    heading: Heading = field(init=False, compare=False, repr=False)
+
+    def _set_heading(self, heading: Heading) -> None:
+        object.__setattr__(self, "heading", heading)
+
+
+@dataclass(frozen=True)
+class Relation(Node):
+    """A base table."""
+
+    full_name: str
+    table_heading: Heading = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self._set_heading(self.table_heading)
+
+
+@dataclass(frozen=True)
+class Restrict(Node):
+    source: Node
+    condition: Cond
+
+    def __post_init__(self) -> None:
+        self._set_heading(self.source.heading)
+
+
+@dataclass(frozen=True)
+class Project(Node):
+    """Keep, rename and compute attributes; the primary key is always kept."""
+
+    source: Node
+    keep: tuple[str, ...]  # attributes kept under their names
+    renames: tuple[tuple[str, str], ...] = ()  # (new, old)
+    computed: tuple[tuple[str, str], ...] = ()  # (new, SQL expression)
+
+    def __post_init__(self) -> None:
+        source = self.source.heading
+        for name in (*self.keep, *(old for _, old in self.renames)):
+            if name not in source:
+                raise _unknown(name, source)
+        renamed = {old: new for new, old in self.renames}
+        # the key first (renamed key attributes keep their place), then kept, renamed, computed
+        attributes = [
+            replace(a, name=renamed[a.name], expression=f"`{a.name}`") if a.name in renamed else a
+            for a in source.attributes
+            if a.in_key
+        ]
+        attributes += [a for a in source.attributes if not a.in_key and a.name in self.keep]
+        attributes += [
+            replace(source[old], name=new, expression=f"`{old}`")
+            for new, old in self.renames
+            if not source[old].in_key
+        ]
+        attributes += [
+            Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
+            for n, e in self.computed
+        ]
+        for attribute in attributes:
+            _check_name(attribute.name)
+        names = [a.name for a in attributes]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise ArgumentError(f"proj() would produce attribute `{duplicate}` twice; rename one of them.")
+        self._set_heading(Heading(tuple(attributes)))
+
+
+@dataclass(frozen=True)
+class Join(Node):
+    """Natural join on namesake attributes; ``left_outer`` keeps unmatched left rows."""
+
+    left: Node
+    right: Node
+    left_outer: bool = False
+    permissive: bool = False  # DataJoint's q1 @ q2: secondary namesakes allowed
+
+    def __post_init__(self) -> None:
+        left, right = self.left.heading, self.right.heading
+        if not self.permissive:
+            clash = [n for n in left.names if n in right and not left[n].in_key and not right[n].in_key]
+            if clash:
+                raise DataJointError(
+                    f"Cannot join on `{clash[0]}`: it is a secondary attribute on both sides. "
+                    "Rename it with proj() on one side, or use the @ operator to join on it anyway."
+                )
+        attributes = [
+            replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key)) for a in left.attributes
+        ]
+        attributes += [a for a in right.attributes if a.name not in left]
+        key_order = [a for a in attributes if a.in_key] + [a for a in attributes if not a.in_key]
+        self._set_heading(Heading(tuple(key_order)))
+
+    @property
+    def common(self) -> tuple[str, ...]:
+        return tuple(name for name in self.left.heading.names if name in self.right.heading)
+
+
+@dataclass(frozen=True)
+class Aggregate(Node):
+    """Attributes of ``group`` plus aggregates computed over matching rows of ``source``."""
+
+    group: Node
+    source: Node
+    keep: tuple[str, ...]  # group attributes kept (its primary key always is)
+    computed: tuple[tuple[str, str], ...]
+    keep_all_rows: bool = False
+
+    def __post_init__(self) -> None:
+        group = self.group.heading
+        for name in self.keep:
+            if name not in group:
+                raise _unknown(name, group)
+        kept = [a for a in group.attributes if a.in_key or a.name in self.keep]
+        for new, _ in self.computed:
+            _check_name(new)
+        computed = [
+            Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
+            for n, e in self.computed
+        ]
+        self._set_heading(Heading(tuple(kept + computed)))
+
+
+@dataclass(frozen=True)
+class Union(Node):
+    left: Node
+    right: Node
+
+    def __post_init__(self) -> None:
+        left, right = self.left.heading, self.right.heading
+        if left.primary_key != right.primary_key:
+            raise DataJointError(
+                f"Union needs the same primary key on both sides; got ({', '.join(left.primary_key)}) "
+                f"and ({', '.join(right.primary_key)})."
+            )
+        extra = [a for a in right.attributes if a.name not in left]
+        self._set_heading(Heading(tuple(left.attributes) + tuple(replace(a, nullable=True) for a in extra)))
+
+
+@dataclass(frozen=True)
+class Top(Node):
+    """The first ``limit`` rows in ``order_by`` order, after ``offset``."""
+
+    source: Node
+    limit: int | None
+    order_by: tuple[str, ...]
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        self._set_heading(self.source.heading)
+
+
+@dataclass(frozen=True)
+class Distinct(Node):
+    """``dj.U(*attributes) & source``: the distinct values of ``attributes`` in ``source``."""
+
+    source: Node
+    attributes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        source = self.source.heading
+        for name in self.attributes:
+            if name not in source:
+                raise _unknown(name, source)
+        self._set_heading(Heading(tuple(replace(source[n], in_key=True) for n in self.attributes)))
+
+
+def _check_name(name: str) -> None:
+    if not NAME.match(name):
+        raise ArgumentError(
+            f"{name!r} is not a valid attribute name: use lowercase letters, digits and underscores."
+        )
