@@ -16,6 +16,7 @@ from .version import __version__
 
 console.install()  # a yes/no prompt for terminals; the Jupyter layer installs its own
 __all__ = [
+    "AndList",
     "Computed",
     "Connection",
     "DataJointError",
@@ -25,8 +26,11 @@ __all__ = [
     "Manual",
     "MatCell",
     "MatStruct",
+    "Not",
     "Part",
     "Schema",
+    "Top",
+    "U",
     "VirtualModule",
     "__version__",
     "blob",
@@ -56,6 +60,10 @@ _LAZY = {
     "Imported": "djnb.tiers",
     "Computed": "djnb.tiers",
     "Part": "djnb.tiers",
+    "U": "djnb.expression",
+    "Top": "djnb.expression",
+    "AndList": "djnb.sql.conditions",
+    "Not": "djnb.sql.conditions",
 }
 # submodules that load on first attribute access (they import numpy)
 _LAZY_MODULES = ("blob",)

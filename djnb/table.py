@@ -19,9 +19,11 @@ from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
 from .dependencies import Dependencies
 from .errors import DataJointError, DefinitionError
+from .expression import QueryExpression
 from .heading import Heading
 from .settings import config
 from .sql.ddl import ResolvedParent, compile_alter, compile_create_table
+from .sql.nodes import Node, Relation
 
 _DEPENDENCIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 logger = logging.getLogger("djnb")
@@ -49,8 +51,51 @@ def camel_case(name: str) -> str:
     return re.sub(r"(^|_)([a-zA-Z0-9])", lambda m: m.group(2).upper(), name)
 
 
+# Class attributes that act on an instance, so that ``Session.fetch()`` works as in DataJoint.
+CLASS_LEVEL = frozenset({
+    "fetch", "fetch1", "proj", "aggr", "join", "restrict", "head", "tail", "describe", "alter",
+    "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
+    "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
+})  # fmt: skip
+
+
 class TableMeta(type):
-    """Lets the class itself answer ``Session.table_name`` and ``Session.heading``."""
+    """Lets the class itself act as its table: ``Session & key``, ``Session.fetch()``."""
+
+    def __getattribute__(cls, name: str) -> Any:
+        if name in CLASS_LEVEL:
+            return getattr(cls(), name)
+        return super().__getattribute__(name)
+
+    def __and__(cls, other: Any) -> Any:
+        return cls() & other
+
+    def __sub__(cls, other: Any) -> Any:
+        return cls() - other
+
+    def __mul__(cls, other: Any) -> Any:
+        return cls() * other
+
+    def __rmul__(cls, other: Any) -> Any:
+        return other * cls()
+
+    def __matmul__(cls, other: Any) -> Any:
+        return cls() @ other
+
+    def __xor__(cls, other: Any) -> Any:
+        return cls() ^ other
+
+    def __add__(cls, other: Any) -> Any:
+        return cls() + other
+
+    def __len__(cls) -> int:
+        return len(cls())
+
+    def __iter__(cls) -> Any:
+        return iter(cls())
+
+    def __contains__(cls, key: Any) -> bool:
+        return key in cls()
 
     @property
     def table_name(cls) -> str:
@@ -71,7 +116,7 @@ class TableMeta(type):
         return cls.heading.primary_key
 
 
-class Table(metaclass=TableMeta):
+class Table(QueryExpression, metaclass=TableMeta):
     """A base table. Tiers (Manual, Lookup, ...) and FreeTable build on it."""
 
     definition: str = ""
@@ -80,6 +125,9 @@ class Table(metaclass=TableMeta):
     _connection: Connection | None = None
     _context: Mapping[str, Any] | None = None
     _heading: Heading | None = None
+
+    def __init__(self) -> None:
+        """Tables are addressed through their class; instances carry no state of their own."""
 
     # -- names
     @classmethod
@@ -99,6 +147,13 @@ class Table(metaclass=TableMeta):
         if self._connection is None:
             raise DataJointError(f"{type(self).__name__} has no connection: decorate the class with @schema.")
         return self._connection
+
+    @property
+    def node(self) -> Relation:
+        return Relation(self.full_table_name, self.heading)
+
+    def _derive(self, node: Node) -> QueryExpression:
+        return QueryExpression(node, self.connection)
 
     # -- heading
     def _load_heading(self) -> Heading:

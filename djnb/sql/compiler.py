@@ -124,6 +124,16 @@ class Compiler:
         )  # fmt: skip
 
     def _aggregate(self, node: Aggregate) -> Select:
+        if isinstance(node.group, Distinct) and node.group.source is node.source:
+            # dj.U(...).aggr(q, ...): group q's own rows by the named attributes (or none)
+            s = self.select(node.source)
+            if not s.plain:
+                s = self.wrap(s)
+            keys = list(node.group.attributes)
+            columns = [(f"`{n}`", n) for n in keys] + [
+                (a.expression, a.name) for a in node.heading.attributes if a.expression
+            ]
+            return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
         kept = [a.name for a in node.heading.attributes if a.expression is None]
         columns = [(f"`{n}`", n) for n in kept] + [

@@ -88,11 +88,11 @@ def bind_value(value: Any) -> Any:
     return value
 
 
-def normalize(condition: Any, heading: Heading, node_heading: Any = None) -> Cond:
+def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
     """The normalised form of ``condition`` for a query with ``heading``.
 
-    ``node_heading(obj)`` returns the heading of a query node (or None if ``obj`` is not one);
-    the expression layer passes it so that query objects become semijoins.
+    ``node_of(obj)`` returns the query node behind ``obj`` (or None if it is not a query); the
+    expression layer passes it so that query objects become semijoins.
     """
     if isinstance(condition, Cond):
         return condition
@@ -103,13 +103,12 @@ def normalize(condition: Any, heading: Heading, node_heading: Any = None) -> Con
     if isinstance(condition, str):
         return Sql(condition)
     if isinstance(condition, Not):
-        return Negate(normalize(condition.condition, heading, node_heading))
+        return Negate(normalize(condition.condition, heading, node_of))
     if isinstance(condition, AndList):
-        return _all([normalize(c, heading, node_heading) for c in condition])
-    other = node_heading(condition) if node_heading else None
+        return _all([normalize(c, heading, node_of) for c in condition])
+    other = node_of(condition) if node_of else None
     if other is not None:
-        common = tuple(name for name in heading.names if name in other)
-        return InQuery(condition, common) if common else InQuery(condition, ())
+        return InQuery(other, tuple(name for name in heading.names if name in other.heading))
     if isinstance(condition, Mapping):
         return _equals(condition.items(), heading)
     if hasattr(condition, "dtype") and getattr(condition.dtype, "names", None):  # numpy record(s)
@@ -124,7 +123,7 @@ def normalize(condition: Any, heading: Heading, node_heading: Any = None) -> Con
         )
         return _any([_equals(row.items(), heading) for row in frame.to_dict("records")])
     if isinstance(condition, (list, tuple, set, frozenset)):
-        return _any([normalize(c, heading, node_heading) for c in condition])
+        return _any([normalize(c, heading, node_of) for c in condition])
     raise ArgumentError(
         f"Cannot restrict by a {type(condition).__name__}. Use a dict, an SQL string, a query, "
         "a list of conditions (OR), dj.AndList (AND), dj.Not, True/False, records or a DataFrame."

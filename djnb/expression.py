@@ -1,0 +1,301 @@
+"""User-facing queries: DataJoint's algebra over immutable query nodes, and fetch.
+
+``q & cond``, ``q - cond``, ``q * other``, ``q @ other``, ``q ^ cond``, ``q.proj(...)``,
+``q.aggr(...)``, ``q + other``, ``dj.U(...)``, ``dj.Top(...)``. Each operation builds a new
+node; SQL is compiled only when rows are needed, with every value bound as a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import fetch as fetching
+from .connection import Connection
+from .errors import ArgumentError, DataJointError
+from .heading import Heading
+from .settings import config
+from .sql.compiler import Compiler, compile_count, compile_query
+from .sql.conditions import Not, normalize
+from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Restrict, Union
+from .sql.nodes import Top as TopNode
+
+RENAME = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*$")
+
+
+@dataclass(frozen=True)
+class Top:
+    """``q & dj.Top(limit, order_by, offset)``: the first rows in an order."""
+
+    limit: int | None = 1
+    order_by: str | tuple[str, ...] | list[str] | None = "KEY"
+    offset: int = 0
+
+
+def node_of(obj: Any) -> Node | None:
+    """The query node behind a query object or table class (None for anything else)."""
+    if isinstance(obj, QueryExpression):
+        return obj.node
+    if isinstance(obj, type) and issubclass(obj, QueryExpression):
+        return obj().node
+    return None
+
+
+class QueryExpression:
+    """A query: a node plus the connection that will run it."""
+
+    _node: Node | None = None
+    _query_connection: Connection | None = None
+
+    def __init__(self, node: Node, connection: Connection) -> None:
+        self._node, self._query_connection = node, connection
+
+    # -- what it is
+    @property
+    def node(self) -> Node:
+        return self._node
+
+    @property
+    def connection(self) -> Connection:
+        return self._query_connection
+
+    @property
+    def heading(self) -> Heading:
+        return self.node.heading
+
+    @property
+    def primary_key(self) -> list[str]:
+        return self.heading.primary_key
+
+    def _derive(self, node: Node) -> QueryExpression:
+        return QueryExpression(node, self.connection)
+
+    def make_sql(self) -> str:
+        """The SQL of this query, with placeholders (parameters are bound when it runs)."""
+        return compile_query(self.node, self.connection.dialect)[0]
+
+    # -- algebra
+    def restrict(self, condition: Any) -> QueryExpression:
+        if isinstance(condition, Top):
+            order = (
+                (condition.order_by,)
+                if isinstance(condition.order_by, str)
+                else tuple(condition.order_by or ())
+            )
+            return self._derive(TopNode(self.node, condition.limit, order, condition.offset))
+        if isinstance(condition, Not) and isinstance(condition.condition, Top):
+            raise ArgumentError("dj.Top cannot be negated.")
+        return self._derive(Restrict(self.node, normalize(condition, self.heading, node_of)))
+
+    def __and__(self, condition: Any) -> QueryExpression:
+        return self.restrict(condition)
+
+    def __sub__(self, condition: Any) -> QueryExpression:
+        return self.restrict(Not(condition))
+
+    def __xor__(self, condition: Any) -> QueryExpression:
+        """DataJoint 0.14's permissive restriction (same result as & for these forms)."""
+        return self.restrict(condition)
+
+    def __mul__(self, other: Any) -> QueryExpression:
+        return self.join(other)
+
+    def __matmul__(self, other: Any) -> QueryExpression:
+        """DataJoint 0.14's permissive join: secondary namesakes are joined too."""
+        return self.join(other, semantic_check=False)
+
+    def join(self, other: Any, semantic_check: bool = True, left: bool = False) -> QueryExpression:
+        if isinstance(other, U):
+            return other * self
+        node = node_of(other)
+        if node is None:
+            raise ArgumentError(
+                f"Cannot join a query with a {type(other).__name__}; join it with another query or table."
+            )
+        return self._derive(Join(self.node, node, left_outer=left, permissive=not semantic_check))
+
+    def proj(self, *attributes: Any, **named: str) -> QueryExpression:
+        """Keep (``'a'``), drop (``'-a'``), keep all secondary (``...``), rename (``new='old'``),
+        duplicate (``new='(old)'``) or compute (``new='expression'``) attributes."""
+        heading = self.heading
+        keep: list[str] = []
+        dropped: set[str] = set()
+        for item in attributes:
+            if item is Ellipsis:
+                keep += heading.secondary_attributes
+            elif isinstance(item, str) and item.startswith("-"):
+                dropped.add(item[1:].strip())
+            elif isinstance(item, str):
+                keep.append(item)
+            else:
+                raise ArgumentError(
+                    f"proj() takes attribute names, '-name', ... or new='expression'; got {item!r}."
+                )
+        for name in dropped:
+            if name not in heading:
+                heading[name]  # raises UnknownAttributeError naming the existing attributes
+            if name in heading.primary_key:
+                raise ArgumentError(f"proj() cannot drop primary-key attribute `{name}`.")
+        if dropped and not keep:
+            keep = [n for n in heading.secondary_attributes if n not in dropped]
+        renames = tuple((new, m.group(1)) for new, old in named.items() if (m := RENAME.match(old)))
+        computed = tuple((new, old) for new, old in named.items() if not RENAME.match(old))
+        keep_names = tuple(
+            dict.fromkeys(n for n in keep if n not in heading.primary_key and n not in dropped)
+        )
+        return self._derive(Project(self.node, keep_names, renames, computed))
+
+    def aggr(
+        self, group: Any, *attributes: str, keep_all_rows: bool = False, **computed: str
+    ) -> QueryExpression:
+        """Attributes of this query plus aggregates over the matching rows of ``group``."""
+        node = node_of(group)
+        if node is None:
+            raise ArgumentError("aggr() needs a query or table to aggregate over.")
+        keep = (
+            tuple(self.heading.secondary_attributes)
+            if Ellipsis in attributes
+            else tuple(a for a in attributes if a is not Ellipsis)
+        )
+        return self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows))
+
+    def __add__(self, other: Any) -> QueryExpression:
+        node = node_of(other)
+        if node is None:
+            raise ArgumentError(f"Cannot form a union with a {type(other).__name__}.")
+        return self._derive(Union(self.node, node))
+
+    # -- rows
+    def __len__(self) -> int:
+        sql, params = compile_count(self.node, self.connection.dialect)
+        return int(self.connection.query(sql, params).fetchone()[0])
+
+    def __bool__(self) -> bool:
+        sql, params = compile_query(TopNode(self.node, 1, (), 0), self.connection.dialect)
+        return self.connection.query(sql, params).fetchone() is not None
+
+    def __contains__(self, key: Any) -> bool:
+        return bool(self & key)
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self.fetch(as_dict=True))
+
+    def _rows(self, names: list[str], node: Node) -> tuple:
+        compiler = Compiler(self.connection.dialect)
+        select = compiler.select(node)
+        columns = dict((name, sql) for sql, name in select.columns)
+        select.columns = [(columns[n], n) for n in names]
+        sql, params = compiler.render(select)
+        return self.connection.query(sql, params).fetchall()
+
+    def fetch(
+        self,
+        *attributes: str,
+        offset: int | None = None,
+        limit: int | None = None,
+        order_by: str | list[str] | tuple[str, ...] | None = None,
+        format: str | None = None,
+        as_dict: bool | None = None,
+        squeeze: bool = False,
+        download_path: str = ".",
+    ) -> Any:
+        """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``);
+        with attribute names (or ``"KEY"``), one array (or list of keys) per name."""
+        heading = self.heading
+        fmt = format or config["fetch_format"]
+        if fmt not in ("array", "frame"):
+            raise ArgumentError(f"format must be 'array' or 'frame'; got {fmt!r}.")
+        node = self.node
+        if order_by is not None or limit is not None or offset:
+            order = (order_by,) if isinstance(order_by, str) else tuple(order_by or ("KEY",))
+            node = TopNode(node, limit, order, offset or 0)
+        wanted = [n for a in attributes for n in (heading.primary_key if a == "KEY" else [a])]
+        for name in wanted:
+            heading[name]  # raises UnknownAttributeError with the existing names
+        names = list(dict.fromkeys(wanted)) if attributes else heading.names
+        rows = self._rows(names, node)
+        columns = fetching.decode_rows(heading, names, rows, squeeze)
+        if not attributes:
+            if as_dict:
+                return fetching.as_dicts(names, columns)
+            if fmt == "frame":
+                return fetching.as_frame(heading, names, columns)
+            return fetching.as_records(heading, names, columns)
+        if as_dict:
+            return fetching.as_dicts(names, columns)
+        records = fetching.as_records(heading, names, columns)
+        results = [
+            fetching.as_dicts(heading.primary_key, [columns[names.index(k)] for k in heading.primary_key])
+            if a == "KEY"
+            else records[a]
+            for a in attributes
+        ]
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def fetch1(self, *attributes: str, squeeze: bool = False, download_path: str = ".") -> Any:
+        """The one row of this query: a dict, or the values of the named attributes."""
+        rows = self.fetch(*(attributes or ()), as_dict=not attributes, squeeze=squeeze, limit=2)
+        count = len(rows if not attributes or len(attributes) == 1 else rows[0])
+        if count != 1:
+            raise DataJointError(
+                f"fetch1() needs exactly one row; the query has {'none' if count == 0 else 'more than one'}. "
+                "Restrict it further, e.g. (table & key).fetch1()."
+            )
+        if not attributes:
+            return rows[0]
+        if len(attributes) == 1:
+            return rows[0]
+        return tuple(values[0] for values in rows)
+
+    # DataJoint 2.x names
+    def to_dicts(self, **options: Any) -> list[dict]:
+        return self.fetch(as_dict=True, **options)
+
+    def to_pandas(self, **options: Any) -> Any:
+        return self.fetch(format="frame", **options)
+
+    def to_arrays(self, *attributes: str, **options: Any) -> Any:
+        return self.fetch(*attributes, format="array", **options)
+
+    def keys(self, **options: Any) -> list[dict]:
+        return self.fetch("KEY", **options)
+
+    def head(self, limit: int = 25, **options: Any) -> Any:
+        return self.fetch(order_by="KEY", limit=limit, **options)
+
+    def tail(self, limit: int = 25, **options: Any) -> Any:
+        rows = self.fetch(order_by=[f"{k} DESC" for k in self.primary_key], limit=limit, **options)
+        return rows[::-1]
+
+    def __repr__(self) -> str:
+        return f"<djnb query over {', '.join(self.heading.names)}>\n{self.make_sql()}"
+
+
+class U:
+    """DataJoint's universal set: ``dj.U('a') & q`` (distinct values), ``dj.U().aggr(q, n='count(*)')``."""
+
+    def __init__(self, *attributes: str) -> None:
+        self.attributes = attributes
+
+    def __and__(self, other: Any) -> QueryExpression:
+        node = node_of(other)
+        if node is None:
+            raise ArgumentError("dj.U(...) & x needs a query or table x.")
+        query = other if isinstance(other, QueryExpression) else other()
+        return query._derive(Distinct(node, self.attributes))
+
+    def __mul__(self, other: Any) -> QueryExpression:
+        raise DataJointError(
+            "dj.U(...) * query (promoting attributes to the key) is not supported yet; use dj.U(...) & query."
+        )
+
+    def aggr(
+        self, group: Any, *attributes: str, keep_all_rows: bool = False, **computed: str
+    ) -> QueryExpression:
+        node = node_of(group)
+        if node is None:
+            raise ArgumentError("dj.U(...).aggr() needs a query or table to aggregate over.")
+        query = group if isinstance(group, QueryExpression) else group()
+        return query._derive(Aggregate(Distinct(node, self.attributes), node, (), tuple(computed.items())))
