@@ -33,9 +33,7 @@ def sql(node):
 
 
 def restrict(node, condition):
-    return Restrict(
-        node, normalize(condition, node.heading, lambda o: o if isinstance(o, Node) else None)
-    )
+    return Restrict(node, normalize(condition, node.heading, lambda o: o if isinstance(o, Node) else None))
 
 
 def test_table():
@@ -87,9 +85,7 @@ def test_records_and_uuids_are_parameters():
 def test_semijoin_and_antijoin():
     text, _ = sql(restrict(student, enroll))
     assert text.endswith("WHERE ((`student_id`) IN (SELECT `student_id` FROM `lab`.`enroll`))")
-    anti = Restrict(
-        student, normalize(Not(enroll), student.heading, lambda o: o if o is enroll else None)
-    )
+    anti = Restrict(student, normalize(Not(enroll), student.heading, lambda o: o if o is enroll else None))
     assert "WHERE NOT ((`student_id`) IN (SELECT `student_id` FROM `lab`.`enroll`))" in sql(anti)[0]
 
 
