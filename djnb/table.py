@@ -21,6 +21,7 @@ from .dependencies import Dependencies
 from .errors import DataJointError, DefinitionError
 from .expression import QueryExpression
 from .heading import Heading
+from .insert import insert_rows, update_row
 from .settings import config
 from .sql.ddl import ResolvedParent, compile_alter, compile_create_table
 from .sql.nodes import Node, Relation
@@ -56,6 +57,7 @@ CLASS_LEVEL = frozenset({
     "fetch", "fetch1", "proj", "aggr", "join", "restrict", "head", "tail", "describe", "alter",
     "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
     "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
+    "connection", "node", "insert", "insert1", "update1", "delete", "delete_quick",
 })  # fmt: skip
 
 
@@ -302,6 +304,39 @@ class Table(QueryExpression, metaclass=TableMeta):
         if printout:
             logger.info("\n%s", text)  # the core logs; it never prints
         return text
+
+    # -- data
+    def insert(
+        self,
+        rows: Any,
+        replace: bool = False,
+        skip_duplicates: bool = False,
+        ignore_extra_fields: bool = False,
+        allow_direct_insert: bool | None = None,
+    ) -> None:
+        """Insert rows (dicts, sequences, records, a DataFrame, or a query), all or nothing."""
+        if self.tier_prefix.startswith("_") and not (
+            allow_direct_insert or getattr(self, "_allow_insert", False)
+        ):
+            raise DataJointError(
+                f"{type(self).__name__} is auto-populated: its rows come from make() during populate(). "
+                "Pass allow_direct_insert=True to insert directly."
+            )
+        insert_rows(
+            self,
+            rows,
+            replace=replace,
+            skip_duplicates=skip_duplicates,
+            ignore_extra_fields=ignore_extra_fields,
+        )
+
+    def insert1(self, row: Any, **options: Any) -> None:
+        """Insert one row."""
+        self.insert([row], **options)
+
+    def update1(self, row: Mapping[str, Any]) -> None:
+        """Change secondary attributes of one existing row, given with its full primary key."""
+        update_row(self, row)
 
     # -- alter
     def alter(

@@ -28,10 +28,13 @@ def test_catalog_statements_bind_values():
     ("mode", "expected"),
     [
         ("error", "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s)"),
-        ("ignore", "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s) ON DUPLICATE KEY UPDATE `id` = `id`"),
+        (
+            "ignore",
+            "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s) ON DUPLICATE KEY UPDATE `s`.`t`.`id` = `s`.`t`.`id`",
+        ),
         (
             "replace",
-            "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s) ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)",
+            "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s) ON DUPLICATE KEY UPDATE `s`.`t`.`v` = VALUES(`v`)",
         ),
     ],
 )

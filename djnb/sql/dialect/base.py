@@ -114,8 +114,10 @@ class Dialect:
         columns: Sequence[str],
         on_duplicate: str = "error",
         primary_key: Sequence[str] = (),
+        select: str | None = None,
     ) -> str:
-        """An INSERT for one row of ``columns`` (run with executemany for many rows).
+        """An INSERT for one row of ``columns`` (run with executemany for many rows), or of the
+        rows of a ``select`` statement.
 
         ``on_duplicate``: "error" (raise DuplicateError), "ignore" (skip the row), or
         "replace" (overwrite the existing row's other columns).

@@ -117,17 +117,19 @@ class MySQLDialect(Dialect):
         columns: Sequence[str],
         on_duplicate: str = "error",
         primary_key: Sequence[str] = (),
+        select: str | None = None,
     ) -> str:
         names = ", ".join(map(self.quote, columns))
-        sql = f"INSERT INTO {table} ({names}) VALUES ({self.placeholders(len(columns))})"
+        source = select if select is not None else f"VALUES ({self.placeholders(len(columns))})"
+        sql = f"INSERT INTO {table} ({names}) {source}"
         if on_duplicate == "error":
             return sql
         if on_duplicate == "ignore":
             # A no-op update skips duplicates without INSERT IGNORE's silencing of other errors.
-            first = self.quote(primary_key[0] if primary_key else columns[0])
-            return f"{sql} ON DUPLICATE KEY UPDATE {first} = {first}"
+            first = f"{table}.{self.quote(primary_key[0] if primary_key else columns[0])}"
+            return f"{sql} ON DUPLICATE KEY UPDATE {first} = {first}"  # qualified: SELECT sources too
         if on_duplicate == "replace":
             others = [c for c in columns if c not in primary_key] or list(columns[:1])
-            updates = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in others)
+            updates = ", ".join(f"{table}.{self.quote(c)} = VALUES({self.quote(c)})" for c in others)
             return f"{sql} ON DUPLICATE KEY UPDATE {updates}"
         raise ArgumentError(f"on_duplicate must be 'error', 'ignore' or 'replace'; got {on_duplicate!r}")

@@ -1,0 +1,170 @@
+"""Inserting and updating rows: encoding values, batching, and the all-or-nothing rule.
+
+Rows may be dicts, sequences (in heading order), numpy records, DataFrames, or a query (then
+the server copies the rows with INSERT ... SELECT). Many rows go in batched statements
+(the driver splits them below ``max_allowed_packet``) inside one transaction: one bad row
+leaves the table as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .blob import pack
+from .errors import ArgumentError, DataJointError, UnknownAttributeError
+from .expression import QueryExpression
+from .heading import Attribute, Heading
+from .sql.compiler import Compiler
+
+if TYPE_CHECKING:
+    from .table import Table
+
+
+def encode(attribute: Attribute, value: Any) -> Any:
+    """The value to bind for ``attribute`` (blobs packed, UUIDs as bytes, NaN as NULL)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and hasattr(value, "dtype") and not attribute.is_blob:
+        value = value.item()  # numpy scalar
+    if isinstance(value, float) and math.isnan(value) and not attribute.is_blob:
+        return None
+    if attribute.is_blob:
+        return pack(value)
+    if attribute.uuid:
+        try:
+            return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).bytes
+        except ValueError:
+            raise ArgumentError(f"`{attribute.name}` is a uuid; {value!r} is not a UUID.") from None
+    if attribute.json:
+        return json.dumps(value)
+    if attribute.is_attachment or attribute.is_external or attribute.is_filepath:
+        raise DataJointError(
+            f"Inserting `{attribute.name}` ({attribute.type}) needs external storage, which comes in a later release."
+        )
+    return value
+
+
+def as_row_dicts(rows: Any, heading: Heading) -> Iterable[Mapping[str, Any]]:
+    """Every supported row container as dicts."""
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a DataFrame
+        frame = rows.reset_index() if any(name is not None for name in rows.index.names) else rows
+        return frame.to_dict("records")
+    if hasattr(rows, "dtype") and getattr(rows.dtype, "names", None):  # record array
+        names = rows.dtype.names
+        return (dict(zip(names, row, strict=True)) for row in rows.tolist())
+    return (_row_dict(row, heading) for row in rows)
+
+
+def _row_dict(row: Any, heading: Heading) -> Mapping[str, Any]:
+    if isinstance(row, Mapping):
+        return row
+    if hasattr(row, "dtype") and getattr(row.dtype, "names", None):  # np.void record
+        return dict(zip(row.dtype.names, row.tolist(), strict=True))
+    if isinstance(row, Sequence) and not isinstance(row, str | bytes):
+        if len(row) != len(heading.names):
+            raise ArgumentError(
+                f"A row has {len(row)} values but the table has {len(heading.names)} attributes "
+                f"({', '.join(heading.names)}); pass a dict to insert some of them."
+            )
+        return dict(zip(heading.names, row, strict=True))
+    raise ArgumentError(
+        f"Cannot insert a {type(row).__name__}; rows are dicts, sequences, records or a DataFrame."
+    )
+
+
+def insert_rows(
+    table: Table,
+    rows: Any,
+    *,
+    replace: bool = False,
+    skip_duplicates: bool = False,
+    ignore_extra_fields: bool = False,
+) -> int:
+    """Insert ``rows``; returns the number of rows the server reports as affected."""
+    heading = table.heading
+    mode = "replace" if replace else ("ignore" if skip_duplicates else "error")
+    dialect = table.connection.dialect
+    if isinstance(rows, QueryExpression) or (isinstance(rows, type) and issubclass(rows, QueryExpression)):
+        return _insert_select(
+            table, rows if isinstance(rows, QueryExpression) else rows(), mode, ignore_extra_fields
+        )
+    groups: dict[tuple[str, ...], list[tuple]] = {}
+    for row in as_row_dicts(rows, heading):
+        names = []
+        for name in row:
+            if name in heading:
+                names.append(name)
+            elif not ignore_extra_fields:
+                raise UnknownAttributeError(
+                    f"Attribute `{name}` is not in {table.full_table_name}; existing: {', '.join(heading.names)}. "
+                    "Pass ignore_extra_fields=True to skip such fields."
+                )
+        key = tuple(names)
+        groups.setdefault(key, []).append(tuple(encode(heading[n], row[n]) for n in names))
+    if not groups:
+        return 0
+    connection = table.connection
+    own_transaction = not connection.in_transaction and (
+        len(groups) > 1 or sum(map(len, groups.values())) > 1
+    )
+    if own_transaction:
+        connection.start_transaction()
+    try:
+        count = 0
+        for names, values in groups.items():
+            sql = dialect.insert(table.full_table_name, list(names), mode, heading.primary_key)
+            count += connection.query_many(sql, values)
+    except BaseException:
+        if own_transaction:
+            connection.cancel_transaction()
+        raise
+    if own_transaction:
+        connection.commit_transaction()
+    return count
+
+
+def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra_fields: bool) -> int:
+    heading = table.heading
+    names = [n for n in query.heading.names if n in heading]
+    extra = [n for n in query.heading.names if n not in heading]
+    if extra and not ignore_extra_fields:
+        raise UnknownAttributeError(
+            f"The query has attributes {', '.join(extra)} that {table.full_table_name} lacks; "
+            "project them away or pass ignore_extra_fields=True."
+        )
+    compiler = Compiler(table.connection.dialect)
+    select = compiler.select(query.node)
+    columns = dict((name, sql) for sql, name in select.columns)
+    select.columns = [(columns[n], n) for n in names]
+    # the source is a derived table, so the server may read and write the same table
+    select = compiler.wrap(select)
+    sql, params = compiler.render(select)
+    insert = table.connection.dialect.insert(
+        table.full_table_name, names, mode, heading.primary_key, select=sql
+    )
+    return table.connection.query(insert, params).rowcount
+
+
+def update_row(table: Table, row: Mapping[str, Any]) -> None:
+    """Change secondary attributes of one existing row, identified by its full primary key."""
+    heading = table.heading
+    missing = [k for k in heading.primary_key if k not in row]
+    if missing:
+        raise ArgumentError(f"update1() needs the full primary key; `{missing[0]}` is missing.")
+    changes = [n for n in row if n not in heading.primary_key]
+    for name in changes:
+        heading[name]  # raises UnknownAttributeError naming the existing attributes
+    if not changes:
+        raise ArgumentError("update1() needs at least one secondary attribute to change.")
+    key = {k: row[k] for k in heading.primary_key}
+    if len(table & key) != 1:
+        raise DataJointError(f"update1(): no row of {table.full_table_name} has the key {key}.")
+    q = table.connection.dialect.quote
+    assignments = ", ".join(f"{q(n)} = {table.connection.dialect.placeholder}" for n in changes)
+    where = " AND ".join(f"{q(k)} = {table.connection.dialect.placeholder}" for k in key)
+    params = [encode(heading[n], row[n]) for n in changes] + [encode(heading[k], key[k]) for k in key]
+    table.connection.query(f"UPDATE {table.full_table_name} SET {assignments} WHERE {where}", params)  # noqa: S608

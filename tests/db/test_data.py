@@ -1,0 +1,137 @@
+"""Insert, update and the all-or-nothing rule against MariaDB."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import djnb as dj
+
+
+@pytest.fixture(scope="module")
+def tables(server, prefix):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_data", connection=connection)
+    space: dict = {}
+
+    @schema(context=space)
+    class Animal(dj.Manual):
+        definition = """
+        animal_id : int
+        ---
+        name : varchar(64)
+        weight = null : float
+        tag = null : uuid
+        info = null : json
+        trace = null : longblob
+        """
+
+    space["Animal"] = Animal
+
+    @schema(context=space)
+    class Measure(dj.Computed):
+        definition = """
+        -> Animal
+        ---
+        value : double
+        """
+
+    yield {**space, "Measure": Measure}
+    connection.close()
+
+
+@pytest.fixture
+def animal(tables):
+    table = tables["Animal"]
+    table.connection.query(f"DELETE FROM {tables['Measure'].full_table_name}")
+    table.connection.query(f"DELETE FROM {table.full_table_name}")
+    return table
+
+
+def test_insert_forms_and_values_round_trip(animal):
+    tag = uuid.uuid4()
+    animal.insert1(
+        {
+            "animal_id": 1,
+            "name": "rex",
+            "weight": 3.5,
+            "tag": tag,
+            "info": {"a": [1, 2]},
+            "trace": np.arange(4.0),
+        }
+    )
+    animal.insert([(2, "tom", float("nan"), None, None, None)])
+    animal.insert(np.array([(3, "kit")], dtype=[("animal_id", "i8"), ("name", "U8")]))
+    animal.insert(pd.DataFrame({"animal_id": [4, 5], "name": ["a", "b"]}).set_index("animal_id"))
+    rows = {r["animal_id"]: r for r in animal.fetch(as_dict=True)}
+    assert sorted(rows) == [1, 2, 3, 4, 5]
+    assert (
+        rows[1]["tag"] == tag
+        and rows[1]["info"] == {"a": [1, 2]}
+        and rows[1]["trace"].tolist() == [0, 1, 2, 3]
+    )
+    assert rows[2]["weight"] is None and rows[2]["trace"] is None  # NaN went in as NULL
+    assert np.isnan(animal.fetch("weight", order_by="animal_id")[1])
+
+
+def test_duplicates_replace_and_extra_fields(animal):
+    animal.insert1({"animal_id": 1, "name": "rex"})
+    with pytest.raises(dj.errors.DuplicateError):
+        animal.insert1({"animal_id": 1, "name": "again"})
+    animal.insert1({"animal_id": 1, "name": "again"}, skip_duplicates=True)
+    assert (animal & {"animal_id": 1}).fetch1("name") == "rex"
+    animal.insert1({"animal_id": 1, "name": "replaced"}, replace=True)
+    assert (animal & {"animal_id": 1}).fetch1("name") == "replaced"
+    with pytest.raises(dj.errors.UnknownAttributeError, match="`color` is not in"):
+        animal.insert1({"animal_id": 2, "name": "x", "color": "red"})
+    animal.insert1({"animal_id": 2, "name": "x", "color": "red"}, ignore_extra_fields=True)
+    with pytest.raises(dj.errors.ArgumentError, match="2 values but the table has 6"):
+        animal.insert1((3, "short"))
+
+
+def test_one_bad_row_leaves_the_table_as_it_was(animal):
+    animal.insert1({"animal_id": 1, "name": "first"})
+    rows = [{"animal_id": i, "name": f"n{i}"} for i in range(10, 200)] + [
+        {"animal_id": 1, "name": "duplicate"}
+    ]
+    with pytest.raises(dj.errors.DuplicateError):
+        animal.insert(rows)
+    assert len(animal) == 1
+    too_long = [{"animal_id": 500, "name": "ok"}, {"animal_id": 501, "name": "x" * 100}]
+    with pytest.raises(dj.errors.InvalidValueError):
+        animal.insert(too_long)
+    assert len(animal) == 1
+
+
+def test_insert_from_a_query_runs_on_the_server(animal, tables):
+    animal.insert([{"animal_id": i, "name": f"n{i}"} for i in range(5)])
+    measure = tables["Measure"]
+    with pytest.raises(dj.DataJointError, match="auto-populated"):
+        measure.insert(animal.proj(value="animal_id * 2"))
+    measure.insert(animal.proj(value="animal_id * 2"), allow_direct_insert=True)
+    assert sorted(measure.fetch("value").tolist()) == [0, 2, 4, 6, 8]
+    # the same table as source and target (the server reads it through a derived table)
+    animal.insert(animal, skip_duplicates=True)
+    assert len(animal) == 5
+
+
+def test_large_inserts_are_batched(animal):
+    rows = [
+        {"animal_id": i, "name": f"n{i}", "trace": np.full(2000, i, dtype=np.float64)} for i in range(2000)
+    ]
+    animal.insert(rows)  # ~32 MB of blobs: more than one packet, split by the driver
+    assert len(animal) == 2000
+    assert (animal & {"animal_id": 1999}).fetch1("trace")[0] == 1999
+
+
+def test_update1(animal):
+    animal.insert1({"animal_id": 1, "name": "rex", "weight": 1.0})
+    animal.update1({"animal_id": 1, "weight": 2.5, "name": "rex ii"})
+    assert (animal & {"animal_id": 1}).fetch1("name", "weight") == ("rex ii", 2.5)
+    with pytest.raises(dj.DataJointError, match="no row"):
+        animal.update1({"animal_id": 99, "name": "ghost"})
+    with pytest.raises(dj.errors.ArgumentError, match="full primary key"):
+        animal.update1({"name": "nobody"})
