@@ -6,6 +6,7 @@ may link the same two tables, e.g. ``-> Session`` and ``-> Session.proj(s2='sess
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,16 @@ class Dependencies:
         self.schemas |= set(schemas or ())
         if not self.schemas:
             return
+        while True:  # tables in other schemas may depend on ours: follow them until none is new
+            found = {
+                schema
+                for (schema,) in self.connection.query(
+                    *self.connection.dialect.referencing_schemas(sorted(self.schemas))
+                )
+            }
+            if found <= self.schemas:
+                break
+            self.schemas |= found
         dialect, names = self.connection.dialect, sorted(self.schemas)
         primary: dict[str, list[str]] = defaultdict(list)
         for schema, table, column in self.connection.query(*dialect.primary_keys(names)):
@@ -115,3 +126,14 @@ class Dependencies:
             for parents in pending.values():
                 parents.difference_update(ready)
         return order
+
+
+_GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def dependencies_of(connection: Connection) -> Dependencies:
+    """The foreign-key graph shared by everything on one connection."""
+    graph = _GRAPHS.get(connection)
+    if graph is None:
+        graph = _GRAPHS[connection] = Dependencies(connection)
+    return graph

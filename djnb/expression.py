@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import delete as deleting
 from . import fetch as fetching
 from .connection import Connection
 from .errors import ArgumentError, DataJointError
@@ -248,6 +249,28 @@ class QueryExpression:
         if len(attributes) == 1:
             return rows[0]
         return tuple(values[0] for values in rows)
+
+    # -- deleting
+    def delete(
+        self,
+        transaction: bool = True,
+        safemode: bool | None = None,
+        force_parts: bool = False,
+        confirm: Any = None,
+    ) -> int:
+        """Delete these rows and everything that depends on them, children first, all or nothing.
+
+        With safemode on, the per-table counts go to ``confirm`` (or the installed prompt) first.
+        Returns the number of rows deleted.
+        """
+        return deleting.delete(
+            self, confirm=confirm, safemode=safemode, force_parts=force_parts, transaction=transaction
+        )
+
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete these rows of this table only (dependents make it fail), without asking."""
+        count = deleting.delete_rows(self)
+        return count if get_count else None
 
     # DataJoint 2.x names
     def to_dicts(self, **options: Any) -> list[dict]:

@@ -18,9 +18,10 @@ from typing import Any
 from . import catalog, hooks
 from .blob import pack
 from .connection import Connection, conn
+from .dependencies import dependencies_of
 from .errors import DataJointError
 from .settings import config
-from .table import FreeTable, Table, camel_case, class_names, dependencies_of, describe_table
+from .table import FreeTable, Table, camel_case, class_names, describe_table
 from .tiers import Computed, Imported, Lookup, Manual, Part, tier_of
 from .version import __version__
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ from . import catalog, hooks
 from .connection import Connection
 from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
-from .dependencies import Dependencies
+from .dependencies import Dependencies, dependencies_of
 from .errors import DataJointError, DefinitionError
 from .expression import QueryExpression
 from .heading import Heading
@@ -26,16 +25,7 @@ from .settings import config
 from .sql.ddl import ResolvedParent, compile_alter, compile_create_table
 from .sql.nodes import Node, Relation
 
-_DEPENDENCIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 logger = logging.getLogger("djnb")
-
-
-def dependencies_of(connection: Connection) -> Dependencies:
-    """The foreign-key graph shared by everything on one connection."""
-    graph = _DEPENDENCIES.get(connection)
-    if graph is None:
-        graph = _DEPENDENCIES[connection] = Dependencies(connection)
-    return graph
 
 
 def snake_case(name: str) -> str:

@@ -66,6 +66,7 @@ def prefix(server: dict) -> Iterator[str]:
     name = f"djtest_{secrets.token_hex(4)}"
     yield name
     admin = dj.Connection(**server)
+    admin.query("SET FOREIGN_KEY_CHECKS = 0")  # schemas of one module may reference each other
     rows = admin.query("SHOW DATABASES LIKE %s", (name + "%",)).fetchall()
     for (schema,) in rows:
         admin.query(*admin.dialect.drop_schema(schema))

@@ -135,3 +135,89 @@ def test_update1(animal):
         animal.update1({"animal_id": 99, "name": "ghost"})
     with pytest.raises(dj.errors.ArgumentError, match="full primary key"):
         animal.update1({"name": "nobody"})
+
+
+@pytest.fixture(scope="module")
+def family(server, prefix):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_family", connection=connection)
+    other = dj.Schema(f"{prefix}_family2", connection=connection)
+    space: dict = {}
+
+    @schema(context=space)
+    class Parent(dj.Manual):
+        definition = "parent_id : int"
+
+    space["Parent"] = Parent
+
+    @schema(context=space)
+    class Child(dj.Manual):
+        definition = """
+        -> Parent
+        child_id : int
+        """
+
+        class Toy(dj.Part):
+            definition = """
+            -> master
+            toy : varchar(8)
+            """
+
+    space["Child"] = Child
+
+    @other(context=space)
+    class Friend(dj.Manual):
+        definition = """
+        friend_id : int
+        ---
+        -> Parent.proj(best_parent="parent_id")
+        """
+
+    yield {**space, "Friend": Friend}
+    connection.close()
+
+
+def fill(family):
+    connection = family["Parent"].connection
+    for table in (family["Friend"], family["Child"].Toy, family["Child"], family["Parent"]):
+        connection.query(f"DELETE FROM {table.full_table_name}")
+    family["Parent"].insert([(i,) for i in range(10)])
+    family["Child"].insert([(i, j) for i in range(10) for j in range(3)])
+    family["Child"].Toy.insert([(i, j, t) for i in range(10) for j in range(3) for t in ("ball", "doll")])
+    family["Friend"].insert([(i, i % 10) for i in range(20)])
+
+
+def test_delete_cascades_across_schemas_and_renamed_keys(family):
+    fill(family)
+    asked: list[str] = []
+    count = (family["Parent"] & "parent_id < 3").delete(
+        confirm=lambda q: asked.append(q) or True, safemode=True
+    )
+    assert count == 3 + 9 + 18 + 6
+    assert "3 rows" in asked[0] and "18 rows" in asked[0] and "family2" in asked[0]
+    assert len(family["Parent"]) == 7 and len(family["Child"]) == 21 and len(family["Child"].Toy) == 42
+    assert len(family["Friend"]) == 14
+
+
+def test_declined_or_failed_deletes_change_nothing(family):
+    fill(family)
+    assert (family["Parent"] & {"parent_id": 1}).delete(confirm=lambda q: False, safemode=True) == 0
+    assert len(family["Child"]) == 30
+    connection = family["Parent"].connection
+    connection.start_transaction()
+    try:
+        (family["Parent"] & {"parent_id": 1}).delete(safemode=False)
+        assert len(family["Child"]) == 27  # inside the caller's transaction
+    finally:
+        connection.cancel_transaction()
+    assert len(family["Child"]) == 30 and len(family["Child"].Toy) == 60
+
+
+def test_part_rows_are_not_deleted_alone(family):
+    fill(family)
+    with pytest.raises(dj.DataJointError, match="force_parts"):
+        (family["Child"].Toy & {"toy": "ball"}).delete(safemode=False)
+    assert (family["Child"].Toy & {"toy": "ball"}).delete(safemode=False, force_parts=True) == 30
+    with pytest.raises(dj.errors.IntegrityError):
+        (family["Parent"] & {"parent_id": 2}).delete_quick()
+    assert (family["Friend"] & "friend_id > 15").delete_quick(get_count=True) == 4

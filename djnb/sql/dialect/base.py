@@ -103,11 +103,19 @@ class Dialect:
         """Rows: constraint, child schema, child table, column, parent schema, parent table, parent column."""
         raise NotImplementedError
 
+    def referencing_schemas(self, schemas: Sequence[str]) -> Statement:
+        """Rows: schemas with tables whose foreign keys point into ``schemas``."""
+        raise NotImplementedError
+
     def primary_keys(self, schemas: Sequence[str]) -> Statement:
         """Rows: schema, table, column (in key order)."""
         raise NotImplementedError
 
     # -- data statements
+    def delete(self, table: str, where: str) -> str:
+        """DELETE of the rows of ``table`` matching the SQL condition ``where``."""
+        return f"DELETE FROM {table} WHERE {where}"
+
     def insert(
         self,
         table: str,

@@ -103,6 +103,13 @@ class MySQLDialect(Dialect):
         )
         return sql, tuple(schemas)
 
+    def referencing_schemas(self, schemas: Sequence[str]) -> Statement:
+        sql = (
+            "SELECT DISTINCT table_schema FROM information_schema.key_column_usage "
+            f"WHERE referenced_table_schema IN ({self.placeholders(len(schemas))})"
+        )
+        return sql, tuple(schemas)
+
     def primary_keys(self, schemas: Sequence[str]) -> Statement:
         sql = (
             "SELECT table_schema, table_name, column_name FROM information_schema.key_column_usage "

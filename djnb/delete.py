@@ -1,0 +1,126 @@
+"""Cascading deletes planned from the foreign-key graph.
+
+For a restricted table, every dependent table's affected rows are described as a query
+(restricted by its affected parents through each foreign key, renamed keys included); the
+per-table counts go to the confirmation callback; then one DELETE per table runs, children
+first, in one transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import catalog, hooks
+from .dependencies import dependencies_of
+from .errors import DataJointError
+from .settings import config
+from .sql.compiler import Compiler
+from .sql.nodes import Node, Relation, Restrict
+
+
+def base_relation(node: Node) -> Relation:
+    """The table a query restricts (deletes work on restrictions of one table)."""
+    while isinstance(node, Restrict):
+        node = node.source
+    if not isinstance(node, Relation):
+        raise DataJointError(
+            "delete() works on a table or a restriction of one (not a join, projection or aggregation)."
+        )
+    return node
+
+
+def part_master(full_name: str) -> str | None:
+    """The master's full name if ``full_name`` is a part table (``master__part``)."""
+    schema, table = full_name.strip("`").split("`.`")
+    match = re.fullmatch(r"([_#]*[a-z0-9_]+?)__[a-z0-9_]+", table)
+    if match is None or table.startswith("~"):
+        return None
+    return f"`{schema}`.`{match.group(1)}`"
+
+
+def plan(query: Any) -> dict[str, Any]:
+    """Full table name -> query of its rows to delete, parents before children."""
+    root = base_relation(query.node)
+    graph = dependencies_of(query.connection)
+    schema = root.full_name.strip("`").split("`.`")[0]
+    graph.load([schema])
+    affected: dict[str, Any] = {root.full_name: query}
+    for name in graph.descendants(root.full_name)[1:]:
+        conditions = []
+        for key in graph.parents(name):
+            parent = affected.get(key.parent)
+            if parent is None:
+                continue
+            renames = {
+                child: parent_attr for child, parent_attr in key.attr_map.items() if child != parent_attr
+            }
+            conditions.append(parent.proj(**renames))
+        child_schema, child_table = name.strip("`").split("`.`")
+        heading = catalog.load_heading(query.connection, child_schema, child_table)
+        affected[name] = query._derive(Relation(name, heading)) & conditions
+    return affected
+
+
+def delete(
+    query: Any,
+    *,
+    confirm: Callable[[str], bool] | None = None,
+    safemode: bool | None = None,
+    force_parts: bool = False,
+    transaction: bool = True,
+) -> int:
+    """Delete the query's rows and everything that depends on them; returns rows deleted."""
+    affected = plan(query)
+    root = base_relation(query.node).full_name
+    for name in affected:
+        master = part_master(name)
+        if master is not None and master not in affected and not force_parts:
+            what = "this part table" if name == root else f"part table {name}"
+            raise DataJointError(
+                f"Rows of {what} cannot go on their own: its master {master} would be left incomplete. "
+                "Delete the master's rows (their parts go too), or pass force_parts=True."
+            )
+    counts = {name: len(rows) for name, rows in affected.items()}
+    if not any(counts.values()):
+        return 0
+    if config["safemode"] if safemode is None else safemode:
+        preview = "\n".join(f"  {name}: {count} rows" for name, count in counts.items() if count)
+        if not hooks.ask(f"About to delete:\n{preview}\nCommit deletes?", confirm):
+            return 0
+    connection = query.connection
+    own = transaction and not connection.in_transaction
+    if own:
+        connection.start_transaction()
+    deleted = 0
+    try:
+        for name in reversed(list(affected)):
+            if counts[name]:
+                deleted += delete_rows(affected[name])
+    except BaseException:
+        if own:
+            connection.cancel_transaction()
+        raise
+    if own:
+        connection.commit_transaction()
+    return deleted
+
+
+def delete_rows(query: Any) -> int:
+    """One DELETE for the query's rows of its base table (no cascade); returns rows deleted."""
+    relation = base_relation(query.node)
+    dialect = query.connection.dialect
+    compiler = Compiler(dialect)
+    select = compiler.select(query.node)
+    if select.source == relation.full_name:  # a plain restriction: delete by its conditions
+        sql, params = (
+            dialect.delete(relation.full_name, " AND ".join(select.where) or "TRUE"),
+            select.where_params,
+        )
+    else:
+        key = relation.heading.primary_key
+        select.columns = [(f"`{k}`", k) for k in key]
+        inner, params = compiler.render(compiler.wrap(select))  # materialised: the same table is read
+        sql = dialect.delete(relation.full_name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
+    return query.connection.query(sql, params).rowcount
