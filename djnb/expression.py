@@ -17,6 +17,7 @@ from . import fetch as fetching
 from .connection import Connection
 from .errors import ArgumentError, DataJointError
 from .heading import Heading
+from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
 from .sql.compiler import Compiler, compile_count, compile_query
 from .sql.conditions import Not, normalize
@@ -292,8 +293,30 @@ class QueryExpression:
         rows = self.fetch(order_by=[f"{k} DESC" for k in self.primary_key], limit=limit, **options)
         return rows[::-1]
 
+    # -- previews
+    def preview(self) -> Preview:
+        """The first ``display.limit`` rows in key order (blobs as placeholders) and the count."""
+        heading, limit = self.heading, config["display.limit"]
+        names = heading.names
+        hidden = {
+            n for n in names if heading[n].is_blob or heading[n].is_attachment or heading[n].is_filepath
+        }
+        shown = [n for n in names if n not in hidden]
+        rows = self._rows(shown, TopNode(self.node, limit + 1, ("KEY",), 0)) if shown else []
+        columns = fetching.decode_rows(heading, shown, rows, squeeze=False) if shown else []
+        by_name = dict(zip(shown, columns, strict=True))
+        table = [
+            [BLOB if n in hidden else by_name[n][i] for n in names] for i in range(min(len(rows), limit))
+        ]
+        total = len(self) if config["display.show_tuple_count"] else None
+        comments = [heading[n].comment for n in names]
+        return Preview(names, heading.primary_key, comments, table, len(rows) > limit, total)
+
     def __repr__(self) -> str:
-        return f"<djnb query over {', '.join(self.heading.names)}>\n{self.make_sql()}"
+        return render_text(self.preview(), config["display.width"])
+
+    def _repr_html_(self) -> str:
+        return render_html(self.preview())
 
 
 class U:

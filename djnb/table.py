@@ -426,9 +426,6 @@ class FreeTable(Table):
     def forget_heading(self) -> None:
         self._free_heading = None
 
-    def __repr__(self) -> str:
-        return f"FreeTable({self.full_table_name})"
-
 
 def class_names(context: Mapping[str, Any]) -> dict[str, str]:
     """full table name -> the name to write in a definition (``Master.Part`` for parts)."""

@@ -221,3 +221,18 @@ def test_part_rows_are_not_deleted_alone(family):
     with pytest.raises(dj.errors.IntegrityError):
         (family["Parent"] & {"parent_id": 2}).delete_quick()
     assert (family["Friend"] & "friend_id > 15").delete_quick(get_count=True) == 4
+
+
+def test_previews_escape_values_and_show_counts(animal):
+    animal.insert([{"animal_id": i, "name": f"n{i}", "trace": np.arange(3.0)} for i in range(20)])
+    animal.insert1({"animal_id": 99, "name": "<script>alert(1)</script>"})
+    text = repr(animal())
+    assert text.startswith("*animal_id") and "=BLOB=" in text and "..." in text and "(Total: 21)" in text
+    assert len(text.splitlines()) == 2 + dj.config["display.limit"] + 2
+    with dj.config(display__limit=50):
+        page = animal()._repr_html_()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert " id=" not in page and page.count("<tr>") == 22 and "Total: 21" in page
+    assert "=BLOB=" in page
+    small = repr(animal & {"animal_id": 1})
+    assert "..." not in small and "(Total: 1)" in small

@@ -1,0 +1,1 @@
+"""Pure rendering: data in, text out (previews as text and HTML)."""
