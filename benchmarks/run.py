@@ -84,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         pythons["datajoint"] = datajoint_python()
     results: dict[str, dict] = {}
     for name in names:
-        module = load(name)
+        workload = load(name)
+        module = sys.modules[workload.__module__] if isinstance(workload, type) else workload
         if hasattr(module, "setup"):
             module.setup(server, args.smoke)
-        results[name] = {"description": module.DESCRIPTION}
+        results[name] = {"description": workload.DESCRIPTION}
         try:
             for contender, python in pythons.items():
                 times = measure(python, name, contender, repeat, server, args.smoke)

@@ -17,6 +17,8 @@ WORKLOADS = {
     "blob_unpack_dicts": "blobs:UnpackDicts",
     "blob_pack_random": "blobs:PackRandom",
     "blob_unpack_array": "blobs:UnpackArray",
+    "insert_100k": "data:Insert",
+    "fetch_100k": "data:Fetch",
 }
 
 
@@ -32,5 +34,7 @@ def load(name: str):
 def factory(workload, contender: str):
     """A ``(server, smoke) -> callable`` for ``contender`` of a loaded workload."""
     if hasattr(workload, "make"):
+        if workload.make.__code__.co_argcount == 3:  # make(contender, smoke, server)
+            return lambda server, smoke: workload.make(contender, smoke, server)
         return lambda server, smoke: workload.make(contender, smoke)
     return getattr(workload, contender)

@@ -236,3 +236,25 @@ def test_previews_escape_values_and_show_counts(animal):
     assert "=BLOB=" in page
     small = repr(animal & {"animal_id": 1})
     assert "..." not in small and "(Total: 1)" in small
+
+
+def test_a_cascade_interrupted_by_an_error_changes_nothing(family, server, prefix):
+    """A user who may delete in one schema but not the other: the second DELETE fails."""
+    import secrets
+
+    fill(family)
+    admin = family["Parent"].connection
+    user, password = f"djtest_{secrets.token_hex(4)}", f"pw-{secrets.token_hex(6)}"
+    admin.query("CREATE USER %s@'%%' IDENTIFIED BY %s", (user, password))
+    try:
+        admin.query(f"GRANT SELECT, DELETE ON `{prefix}_family`.* TO %s@'%%'", (user,))
+        admin.query(f"GRANT SELECT ON `{prefix}_family2`.* TO %s@'%%'", (user,))
+        limited = dj.Connection(server["host"], user, password, port=server["port"])
+        parent = dj.FreeTable(limited, family["Parent"].full_table_name)
+        with pytest.raises(dj.errors.AccessError):
+            (parent & "parent_id < 5").delete(safemode=False)
+        assert len(family["Parent"]) == 10 and len(family["Child"]) == 30
+        assert len(family["Child"].Toy) == 60 and len(family["Friend"]) == 20
+        limited.close()
+    finally:
+        admin.query("DROP USER %s@'%%'", (user,))
