@@ -21,7 +21,7 @@ from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
 from .sql.compiler import Compiler, compile_count, compile_query
 from .sql.conditions import Not, normalize
-from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Restrict, Union
+from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Restrict, Union
 from .sql.nodes import Top as TopNode
 
 RENAME = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*$")
@@ -186,10 +186,7 @@ class QueryExpression:
 
     def _rows(self, names: list[str], node: Node) -> tuple:
         compiler = Compiler(self.connection.dialect)
-        select = compiler.select(node)
-        columns = dict((name, sql) for sql, name in select.columns)
-        select.columns = [(columns[n], n) for n in names]
-        sql, params = compiler.render(select)
+        sql, params = compiler.render(compiler.select_columns(node, names))
         return self.connection.query(sql, params).fetchall()
 
     def fetch(
@@ -333,9 +330,12 @@ class U:
         return query._derive(Distinct(node, self.attributes))
 
     def __mul__(self, other: Any) -> QueryExpression:
-        raise DataJointError(
-            "dj.U(...) * query (promoting attributes to the key) is not supported yet; use dj.U(...) & query."
-        )
+        """``dj.U('a') * q``: the rows of q with ``a`` added to its primary key."""
+        node = node_of(other)
+        if node is None:
+            raise ArgumentError("dj.U(...) * x needs a query or table x.")
+        query = other if isinstance(other, QueryExpression) else other()
+        return query._derive(Promote(node, self.attributes))
 
     def aggr(
         self, group: Any, *attributes: str, keep_all_rows: bool = False, **computed: str

@@ -137,11 +137,8 @@ def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra
             "project them away or pass ignore_extra_fields=True."
         )
     compiler = Compiler(table.connection.dialect)
-    select = compiler.select(query.node)
-    columns = dict((name, sql) for sql, name in select.columns)
-    select.columns = [(columns[n], n) for n in names]
     # the source is a derived table, so the server may read and write the same table
-    select = compiler.wrap(select)
+    select = compiler.wrap(compiler.select_columns(query.node, names))
     sql, params = compiler.render(select)
     insert = table.connection.dialect.insert(
         table.full_table_name, names, mode, heading.primary_key, select=sql

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import DataJointError
 from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, Sql
 from .dialect.base import Dialect
-from .nodes import Aggregate, Distinct, Join, Node, Project, Relation, Restrict, Top, Union
+from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
 
 
 @dataclass
@@ -72,6 +72,13 @@ class Compiler:
         self.aliases += 1
         names = [name for _, name in s.columns]
         return Select([(f"`{n}`", n) for n in names], f"({sql}) AS `$q{self.aliases}`", list(params))
+
+    def select_columns(self, node: Node, names: list[str]) -> Select:
+        """The query's rows with exactly ``names``, in that order (UNION matches by position)."""
+        s = self.select(node)
+        columns = dict((name, sql) for sql, name in s.columns)
+        s.columns = [(columns[n], n) for n in names]
+        return s
 
     # -- nodes
     def select(self, node: Node) -> Select:
@@ -143,14 +150,11 @@ class Compiler:
 
     def _union(self, node: Union) -> Select:
         names = [a.name for a in node.heading.attributes]
-        missing = [n for n in names if n not in node.right.heading or n not in node.left.heading]
-        if missing:
-            raise DataJointError(
-                f"Union operands must have the same attributes; `{missing[0]}` is on one side only. "
-                "Project both sides to the same attributes first."
-            )
-        left_sql, left_params = self.sql(Project(node.left, keep=tuple(names)))
-        right_sql, right_params = self.sql(Project(node.right, keep=tuple(names)))
+        left, right = node.left, node.right
+        if node.outer:  # an outer union: each side left-joined with the other, then united
+            left, right = Join(left, right, left_outer=True), Join(right, left, left_outer=True)
+        left_sql, left_params = self.render(self.select_columns(left, names))
+        right_sql, right_params = self.render(self.select_columns(right, names))
         self.aliases += 1
         source = f"(({left_sql}) UNION ({right_sql})) AS `$q{self.aliases}`"
         return Select([(f"`{n}`", n) for n in names], source, [*left_params, *right_params])
@@ -174,6 +178,9 @@ class Compiler:
         if s.limit is None and node.offset:
             s.limit = 2**63 - 1  # SQL needs a LIMIT to have an OFFSET
         return s
+
+    def _promote(self, node: Promote) -> Select:
+        return self.select(node.source)  # the rows are the same; only the heading's key changed
 
     def _distinct(self, node: Distinct) -> Select:
         s = self.select(node.source)

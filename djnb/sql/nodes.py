@@ -158,8 +158,25 @@ class Union(Node):
                 f"Union needs the same primary key on both sides; got ({', '.join(left.primary_key)}) "
                 f"and ({', '.join(right.primary_key)})."
             )
+        left_only = {n for n in left.secondary_attributes if n not in right}
+        right_only = {n for n in right.secondary_attributes if n not in left}
+        if (left_only or right_only) and set(left.secondary_attributes) & set(right.secondary_attributes):
+            raise DataJointError(
+                "Union operands must have the same secondary attributes, or none in common (an outer "
+                "union); project them first."
+            )
         extra = [a for a in right.attributes if a.name not in left]
-        self._set_heading(Heading(tuple(left.attributes) + tuple(replace(a, nullable=True) for a in extra)))
+        self._set_heading(
+            Heading(
+                tuple(replace(a, nullable=True) if a.name in left_only else a for a in left.attributes)
+                + tuple(replace(a, nullable=True) for a in extra)
+            )
+        )
+
+    @property
+    def outer(self) -> bool:
+        """Different secondary attributes: rows merge by key, missing values are NULL."""
+        return set(self.left.heading.names) != set(self.right.heading.names)
 
 
 @dataclass(frozen=True)
@@ -188,6 +205,23 @@ class Distinct(Node):
             if name not in source:
                 raise _unknown(name, source)
         self._set_heading(Heading(tuple(replace(source[n], in_key=True) for n in self.attributes)))
+
+
+@dataclass(frozen=True)
+class Promote(Node):
+    """``dj.U(*attributes) * source``: the same rows, with ``attributes`` added to the key."""
+
+    source: Node
+    attributes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        source = self.source.heading
+        for name in self.attributes:
+            if name not in source:
+                raise _unknown(name, source)
+        promoted = [replace(a, in_key=True) if a.name in self.attributes else a for a in source.attributes]
+        ordered = [a for a in promoted if a.in_key] + [a for a in promoted if not a.in_key]
+        self._set_heading(Heading(tuple(ordered)))
 
 
 def _check_name(name: str) -> None:

@@ -219,3 +219,16 @@ def test_class_level_operators(uni):
     assert len(student.fetch()) == len(data["students"])
     assert student.fetch1 and len(student * t["Enrollment"]) == len(data["enrollments"])
     assert "WHERE" in (student & {"year": 1}).make_sql()
+
+
+def test_outer_union_and_promotion(uni):
+    t, data = uni
+    years = t["Student"].proj("year") & "student_id < 10"
+    states = t["Student"].proj("home_state") & "student_id >= 5 and student_id < 15"
+    both = years + states
+    rows = {r["student_id"]: r for r in both.fetch(as_dict=True)}
+    assert sorted(rows) == list(range(15))
+    assert rows[0]["home_state"] is None and rows[12]["year"] is None
+    assert rows[7]["year"] == data["students"][7][2] and rows[7]["home_state"] == data["students"][7][3]
+    promoted = dj.U("year") * t["Student"]
+    assert promoted.primary_key == ["student_id", "year"] and len(promoted) == len(data["students"])

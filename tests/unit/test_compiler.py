@@ -202,3 +202,12 @@ def test_unknown_attributes_are_named():
         UnknownAttributeError, match="`nope` is not in the query; existing: student_id, name, year"
     ):
         Project(student, keep=("nope",))
+
+
+def test_outer_union_left_joins_both_ways():
+    left = Project(student, keep=("name",))
+    right = Project(student, keep=("year",))
+    text, _ = sql(Union(left, right))
+    assert text.count("LEFT JOIN") == 2 and "UNION" in text
+    with pytest.raises(DataJointError, match="same secondary attributes"):
+        Union(student, Project(student, keep=("name",), computed=(("extra", "1"),)))
