@@ -17,6 +17,7 @@ from .dependencies import dependencies_of
 from .errors import DataJointError
 from .settings import config
 from .sql.compiler import Compiler
+from .sql.conditions import AllOf, AnyOf, InQuery, Negate
 from .sql.nodes import Node, Relation, Restrict
 
 
@@ -40,9 +41,31 @@ def part_master(full_name: str) -> str | None:
     return f"`{schema}`.`{match.group(1)}`"
 
 
+def refers_to_other_tables(node: Node) -> bool:
+    """Whether a restriction chain reads other tables (semijoins), which deletes may empty first."""
+    while isinstance(node, Restrict):
+        if _has_semijoin(node.condition):
+            return True
+        node = node.source
+    return False
+
+
+def _has_semijoin(condition: Any) -> bool:
+    if isinstance(condition, InQuery):
+        return True
+    if isinstance(condition, Negate):
+        return _has_semijoin(condition.condition)
+    if isinstance(condition, AnyOf | AllOf):
+        return any(map(_has_semijoin, condition.conditions))
+    return False
+
+
 def plan(query: Any) -> dict[str, Any]:
     """Full table name -> query of its rows to delete, parents before children."""
     root = base_relation(query.node)
+    if refers_to_other_tables(query.node):
+        # e.g. (Parent & Child).delete(): Child's rows go first, so fix the parents' keys now
+        query = query._derive(root) & query.fetch("KEY")
     graph = dependencies_of(query.connection)
     schema = root.full_name.strip("`").split("`.`")[0]
     graph.load([schema])
@@ -63,16 +86,42 @@ def plan(query: Any) -> dict[str, Any]:
     return affected
 
 
+def with_masters(query: Any, affected: dict[str, Any]) -> dict[str, Any]:
+    """Add the master rows of affected part rows (and their cascades), parents first."""
+    merged = dict(affected)
+    for name in list(affected):
+        master = part_master(name)
+        if master is None or master in affected:
+            continue
+        schema, table = master.strip("`").split("`.`")
+        master_rows = query._derive(Relation(master, catalog.load_heading(query.connection, schema, table)))
+        # fixed keys: the part rows that select these masters are deleted before the masters are
+        keys = (master_rows & affected[name].proj()).fetch("KEY")
+        for child, rows in plan(master_rows & keys).items():
+            if child in merged:  # rows reached both ways: either restriction selects them
+                table = base_relation(rows.node)
+                rows = query._derive(table) & [merged[child].proj(), rows.proj()]
+            merged[child] = rows
+    order = dependencies_of(query.connection).topological_order()
+    return {name: merged[name] for name in order if name in merged}
+
+
 def delete(
     query: Any,
     *,
     confirm: Callable[[str], bool] | None = None,
     safemode: bool | None = None,
     force_parts: bool = False,
+    force_masters: bool = False,
     transaction: bool = True,
 ) -> int:
-    """Delete the query's rows and everything that depends on them; returns rows deleted."""
+    """Delete the query's rows and everything that depends on them; returns rows deleted.
+
+    ``force_masters`` also deletes the masters of affected part rows (with all their parts).
+    """
     affected = plan(query)
+    if force_masters:
+        affected = with_masters(query, affected)
     root = base_relation(query.node).full_name
     for name in affected:
         master = part_master(name)

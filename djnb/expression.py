@@ -79,7 +79,9 @@ class QueryExpression:
         return compile_query(self.node, self.connection.dialect)[0]
 
     # -- algebra
-    def restrict(self, condition: Any) -> QueryExpression:
+    def restrict(self, condition: Any, permissive: bool = False) -> QueryExpression:
+        if not permissive:
+            self._check_semijoin(condition)
         if isinstance(condition, Top):
             order = (
                 (condition.order_by,)
@@ -98,8 +100,24 @@ class QueryExpression:
         return self.restrict(Not(condition))
 
     def __xor__(self, condition: Any) -> QueryExpression:
-        """DataJoint 0.14's permissive restriction (same result as & for these forms)."""
-        return self.restrict(condition)
+        """DataJoint 0.14's permissive restriction: by a query even on secondary namesakes."""
+        return self.restrict(condition, permissive=True)
+
+    def _check_semijoin(self, condition: Any) -> None:
+        inner = condition.condition if isinstance(condition, Not) else condition
+        other = node_of(inner)
+        if other is None:
+            return
+        clash = [
+            n
+            for n in self.heading.names
+            if n in other.heading and not self.heading[n].in_key and not other.heading[n].in_key
+        ]
+        if clash:
+            raise DataJointError(
+                f"Cannot restrict by a query on `{clash[0]}`: it is a secondary attribute on both sides. "
+                "Project it away or rename it, or use q ^ other to restrict on it anyway."
+            )
 
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
@@ -255,6 +273,7 @@ class QueryExpression:
         safemode: bool | None = None,
         force_parts: bool = False,
         confirm: Any = None,
+        force_masters: bool = False,
     ) -> int:
         """Delete these rows and everything that depends on them, children first, all or nothing.
 
@@ -262,8 +281,9 @@ class QueryExpression:
         Returns the number of rows deleted.
         """
         return deleting.delete(
-            self, confirm=confirm, safemode=safemode, force_parts=force_parts, transaction=transaction
-        )
+            self, confirm=confirm, safemode=safemode, force_parts=force_parts, force_masters=force_masters,
+            transaction=transaction,
+        )  # fmt: skip
 
     def delete_quick(self, get_count: bool = False) -> int | None:
         """Delete these rows of this table only (dependents make it fail), without asking."""

@@ -258,3 +258,29 @@ def test_a_cascade_interrupted_by_an_error_changes_nothing(family, server, prefi
         limited.close()
     finally:
         admin.query("DROP USER %s@'%%'", (user,))
+
+
+def test_force_masters_deletes_masters_of_part_rows(family):
+    fill(family)
+    count = (family["Child"].Toy & {"parent_id": 1, "child_id": 0, "toy": "ball"}).delete(
+        safemode=False, force_masters=True
+    )
+    assert count == 1 + 2  # the master row and both of its toys
+    assert len(family["Child"]) == 29 and len(family["Child"].Toy) == 58
+
+
+@pytest.mark.parametrize(
+    "value", ["'; DROP TABLE x; --", "q\"uo'te", "back\\slash", "50%", "ünï∑", "nul\0byte"]
+)
+def test_hostile_values_through_insert(animal, value):
+    animal.insert1({"animal_id": 1, "name": value})
+    animal.insert1({"animal_id": 2, "name": value + "x"})
+    assert (animal & {"name": value}).fetch1("name") == value
+    assert len(animal & [{"name": value}, {"name": "other"}]) == 1
+
+
+def test_delete_restricted_by_its_own_dependents(family):
+    fill(family)
+    with_toys = family["Parent"] & (family["Child"].Toy & {"toy": "ball"} & "parent_id < 4")
+    assert with_toys.delete(safemode=False) == 4 + 12 + 24 + 8
+    assert len(family["Parent"]) == 6

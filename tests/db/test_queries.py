@@ -232,3 +232,12 @@ def test_outer_union_and_promotion(uni):
     assert rows[7]["year"] == data["students"][7][2] and rows[7]["home_state"] == data["students"][7][3]
     promoted = dj.U("year") * t["Student"]
     assert promoted.primary_key == ["student_id", "year"] and len(promoted) == len(data["students"])
+
+
+def test_permissive_operators(uni):
+    t, _ = uni
+    renamed = t["Course"].proj(name="dept")
+    with pytest.raises(dj.DataJointError, match="secondary attribute on both sides"):
+        t["Student"] & renamed
+    assert len(t["Student"] ^ renamed) == 0  # no student is named after a department
+    assert len(t["Student"] @ renamed) == 0
