@@ -15,10 +15,14 @@ from .conditions import Cond
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-def _unknown(name: str, heading: Heading) -> UnknownAttributeError:
-    return UnknownAttributeError(
-        f"Attribute `{name}` is not in the query; existing: {', '.join(heading.names)}."
-    )
+def _require(names: tuple[str, ...], heading: Heading) -> Heading:
+    """``heading``, after checking that it has every name (the error lists what exists)."""
+    for name in names:
+        if name not in heading:
+            raise UnknownAttributeError(
+                f"Attribute `{name}` is not in the query; existing: {', '.join(heading.names)}."
+            )
+    return heading
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,7 @@ class Project(Node):
     computed: tuple[tuple[str, str], ...] = ()  # (new, SQL expression)
 
     def __post_init__(self) -> None:
-        source = self.source.heading
-        for name in (*self.keep, *(old for _, old in self.renames)):
-            if name not in source:
-                raise _unknown(name, source)
+        source = _require((*self.keep, *(old for _, old in self.renames)), self.source.heading)
         renamed = {old: new for new, old in self.renames}
         # the key first (renamed key attributes keep their place), then kept, renamed, computed
         attributes = [
@@ -132,10 +133,7 @@ class Aggregate(Node):
     keep_all_rows: bool = False
 
     def __post_init__(self) -> None:
-        group = self.group.heading
-        for name in self.keep:
-            if name not in group:
-                raise _unknown(name, group)
+        group = _require(self.keep, self.group.heading)
         kept = [a for a in group.attributes if a.in_key or a.name in self.keep]
         for new, _ in self.computed:
             _check_name(new)
@@ -200,10 +198,7 @@ class Distinct(Node):
     attributes: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        source = self.source.heading
-        for name in self.attributes:
-            if name not in source:
-                raise _unknown(name, source)
+        source = _require(self.attributes, self.source.heading)
         self._set_heading(Heading(tuple(replace(source[n], in_key=True) for n in self.attributes)))
 
 
@@ -215,10 +210,7 @@ class Promote(Node):
     attributes: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        source = self.source.heading
-        for name in self.attributes:
-            if name not in source:
-                raise _unknown(name, source)
+        source = _require(self.attributes, self.source.heading)
         promoted = [replace(a, in_key=True) if a.name in self.attributes else a for a in source.attributes]
         ordered = [a for a in promoted if a.in_key] + [a for a in promoted if not a.in_key]
         self._set_heading(Heading(tuple(ordered)))
