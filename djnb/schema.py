@@ -20,9 +20,11 @@ from .blob import pack
 from .connection import Connection, conn
 from .dependencies import dependencies_of
 from .errors import DataJointError
+from .jobs import JobTable
+from .populate import Computed, Imported
 from .settings import config
 from .table import FreeTable, Table, camel_case, class_names, describe_table
-from .tiers import Computed, Imported, Lookup, Manual, Part, tier_of
+from .tiers import Lookup, Manual, Part, tier_of
 from .version import __version__
 
 LOG_DEFINITION = """# event logging table for `{schema}`
@@ -173,6 +175,12 @@ class Schema:
 
     # -- inspection
     @property
+    def jobs(self) -> JobTable:
+        """The schema's ``~jobs`` table (created on first use)."""
+        self._require()
+        return JobTable(self.connection, self.database)
+
+    @property
     def exists(self) -> bool:
         return self.database is not None and catalog.schema_exists(self.connection, self.database)
 
@@ -306,6 +314,7 @@ def spawn_classes(schema: Schema, existing: set[str]) -> dict[str, type[Table]]:
             setattr(master, part.__name__, part)
             continue
         tier, snake = tier_of(table_name)
+        tier = {"Imported": Imported, "Computed": Computed}.get(tier.__name__, tier)
         name = camel_case(snake)
         cls = schema._classes.get(name) if name in existing else None
         if cls is None:

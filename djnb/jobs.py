@@ -1,0 +1,134 @@
+"""The ``~jobs`` table: reservations that let many workers share one populate.
+
+Layout, statuses and key hashes are DataJoint 0.14's, so djnb and DataJoint workers skip each
+other's reservations. Beyond DataJoint, a reservation whose worker is gone (its connection no
+longer exists on the server) can be reclaimed, so a killed worker never strands a key.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import platform
+from collections.abc import Mapping
+from typing import Any
+
+from .blob import pack
+from .connection import Connection
+from .errors import DuplicateError
+from .hashing import key_hash
+from .settings import config
+from .table import FreeTable, Table
+
+ERROR_MESSAGE_LENGTH = 2047
+TRUNCATION = "...truncated"
+DEFINITION = """# job reservation table for `{schema}`
+table_name  :varchar(255)  # className of the table
+key_hash  :char(32)  # key hash
+---
+status  :enum('reserved','error','ignore')  # if tuple is missing, the job is available
+key=null  :blob  # structure containing the key
+error_message=""  :varchar(2047)  # error message returned if failed
+error_stack=null  :mediumblob  # error stack if failed
+user="" :varchar(255) # database user
+host=""  :varchar(255)  # system hostname
+pid=0  :int unsigned  # system process id
+connection_id = 0  : bigint unsigned          # connection_id()
+timestamp=CURRENT_TIMESTAMP  :timestamp   # automatic timestamp
+"""
+
+
+class JobTable(FreeTable):
+    """``schema.jobs``: one row per reserved, failed or ignored key of the schema's tables."""
+
+    def __init__(self, connection: Connection, schema: str) -> None:
+        super().__init__(connection, f"`{schema}`.`~jobs`")
+        if not self.is_declared:
+            declarer = type("Jobs", (Table,), {"definition": DEFINITION.format(schema=schema)})
+            declarer._name = classmethod(lambda cls: "~jobs")  # type: ignore[method-assign]
+            declarer.database, declarer._connection = schema, connection
+            declarer().declare({})
+        self._user = f"{getpass.getuser()}@{platform.node()}"[:255]
+
+    def _job(self, table_name: str, key: Mapping[str, Any], status: str, **extra: Any) -> dict:
+        with config(enable_python_native_blobs=True):
+            packed = pack(dict(key))
+        return {
+            "table_name": table_name, "key_hash": key_hash(key), "status": status, "key": packed,
+            "host": platform.node()[:255], "pid": os.getpid(), "connection_id": self.connection.connection_id,
+            "user": self._user, **extra,
+        }  # fmt: skip
+
+    def _write(self, row: dict, replace: bool) -> None:
+        sql = self.connection.dialect.insert(
+            self.full_table_name, list(row), "replace" if replace else "error", ["table_name", "key_hash"]
+        )
+        self.connection.query(sql, tuple(row.values()))
+
+    def reserve(self, table_name: str, key: Mapping[str, Any]) -> bool:
+        """Claim a key; False if another worker (or an error/ignore entry) has it."""
+        try:
+            self._write(self._job(table_name, key, "reserved"), replace=False)
+        except DuplicateError:
+            return False
+        return True
+
+    def complete(self, table_name: str, key: Mapping[str, Any]) -> None:
+        (self & {"table_name": table_name, "key_hash": key_hash(key)}).delete_quick()
+
+    def error(
+        self, table_name: str, key: Mapping[str, Any], error_message: str, error_stack: str | None = None
+    ) -> None:
+        """Replace the reservation with an error entry (message cut to 2047 characters)."""
+        if len(error_message) > ERROR_MESSAGE_LENGTH:
+            error_message = error_message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION)] + TRUNCATION
+        with config(enable_python_native_blobs=True):
+            stack = pack(error_stack) if error_stack is not None else None
+        self._write(
+            self._job(table_name, key, "error", error_message=error_message, error_stack=stack), replace=True
+        )
+
+    def ignore(self, table_name: str, key: Mapping[str, Any]) -> bool:
+        """Mark a key to be skipped by populate (until the entry is deleted)."""
+        try:
+            self._write(self._job(table_name, key, "ignore"), replace=False)
+        except DuplicateError:
+            return False
+        return True
+
+    def keys_of(
+        self, table_name: str, statuses: tuple[str, ...] = ("error", "ignore", "reserved")
+    ) -> set[str]:
+        rows = (self & {"table_name": table_name} & [{"status": s} for s in statuses]).fetch("key_hash")
+        return set(rows.tolist())
+
+    def reclaim_dead(self, table_name: str | None = None) -> int:
+        """Delete reservations whose worker's connection no longer exists; returns how many."""
+        alive = {row[0] for row in self.connection.query("SELECT id FROM information_schema.processlist")}
+        reserved = self & {"status": "reserved"} & ({"table_name": table_name} if table_name else True)
+        dead = [
+            r
+            for r in reserved.fetch("table_name", "key_hash", "connection_id", as_dict=True)
+            if r["connection_id"] not in alive
+        ]
+        if dead:
+            (self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]).delete_quick()
+        return len(dead)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Per table: how many keys are reserved, in error, and ignored."""
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.fetch("table_name", "status", as_dict=True):
+            entry = counts.setdefault(row["table_name"], {"reserved": 0, "error": 0, "ignore": 0})
+            entry[row["status"]] += 1
+        return counts
+
+    def errors(self, table_name: str | None = None) -> list[dict]:
+        """Error entries with their messages and decoded tracebacks."""
+        query = self & {"status": "error"} & ({"table_name": table_name} if table_name else True)
+        return query.fetch("table_name", "key", "error_message", "error_stack", "timestamp", as_dict=True)
+
+    def clear_errors(self, table_name: str | None = None) -> int:
+        """Delete error entries so that populate retries those keys."""
+        query = self & {"status": "error"} & ({"table_name": table_name} if table_name else True)
+        return query.delete_quick(get_count=True) or 0

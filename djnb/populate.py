@@ -1,0 +1,209 @@
+"""Auto-populated tables: ``populate()`` computes what is missing, once per key.
+
+``Imported`` and ``Computed`` are the tiers with ``make()``. Each key's ``make`` runs in its
+own transaction; with ``reserve_jobs`` the key is first claimed in ``~jobs``, so workers on
+many machines share the work. Progress is reported through a callback (the core never prints).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import traceback
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import numpy as np
+
+from . import tiers
+from .errors import DataJointError, LostConnectionError
+from .expression import QueryExpression
+from .hashing import key_hash
+from .jobs import JobTable
+from .table import FreeTable
+
+logger = logging.getLogger("djnb")
+
+#: progress(done, total, key) callback installed by the console or Jupyter layer
+progress_hook: Callable[[int, int, Mapping | None], None] | None = None
+
+
+def same_inputs(a: Any, b: Any) -> bool:
+    """Deep equality of fetched inputs; arrays compared by value, not hashed."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        )
+    if isinstance(a, Mapping):
+        return isinstance(b, Mapping) and a.keys() == b.keys() and all(same_inputs(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return isinstance(b, list | tuple) and len(a) == len(b) and all(map(same_inputs, a, b))
+    return bool(a == b) if not (isinstance(a, float) and a != a) else isinstance(b, float) and b != b
+
+
+class AutoPopulate:
+    """``make``, ``key_source``, ``populate`` and ``progress`` for Imported and Computed."""
+
+    _allow_insert = False
+
+    @property
+    def key_source(self) -> QueryExpression:
+        """Keys to compute: the join of the primary parents (renamed foreign keys honoured)."""
+        parents = self.parents(primary=True, foreign_key_info=True)
+        if not parents:
+            raise DataJointError(f"{type(self).__name__} has no primary parents: define key_source.")
+        source = None
+        for name, info in parents:
+            parent = FreeTable(self.connection, name)
+            renames = {new: old for new, old in info["attr_map"].items() if new != old}
+            query = parent.proj(**renames) if renames else parent.proj()
+            source = query if source is None else source * query
+        return source
+
+    def make(self, key: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define make(self, key).")
+
+    def _jobs_to_do(self, restrictions: tuple) -> QueryExpression:
+        todo = self.key_source
+        if isinstance(todo, type):
+            todo = todo()
+        for restriction in restrictions:
+            todo = todo & restriction
+        return todo
+
+    def populate(
+        self,
+        *restrictions: Any,
+        keys: list | None = None,
+        suppress_errors: bool = False,
+        return_exception_objects: bool = False,
+        reserve_jobs: bool = False,
+        order: str = "original",
+        limit: int | None = None,
+        max_calls: int | None = None,
+        display_progress: bool = False,
+        processes: int = 1,
+        make_kwargs: dict | None = None,
+    ) -> dict:
+        """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``."""
+        if self.connection.in_transaction:
+            raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
+        if order not in ("original", "reverse", "random"):
+            raise DataJointError(f"order must be 'original', 'reverse' or 'random'; got {order!r}.")
+        jobs = JobTable(self.connection, self.database) if reserve_jobs else None
+        if keys is None:
+            keys = (self._jobs_to_do(restrictions) - self.proj()).fetch("KEY", limit=limit)
+        if jobs is not None:
+            jobs.reclaim_dead(self.table_name)
+            taken = jobs.keys_of(self.table_name)
+            keys = [k for k in keys if key_hash(k) not in taken]
+        if order == "reverse":
+            keys.reverse()
+        elif order == "random":
+            random.shuffle(keys)
+        keys = keys[:max_calls] if max_calls is not None else keys
+        errors: list = []
+        successes = 0
+        report = progress_hook if display_progress else None
+        with _terminate_as_error(jobs is not None):
+            for done, key in enumerate(keys):
+                status = self._populate1(
+                    key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
+                )
+                if status is True:
+                    successes += 1
+                elif isinstance(status, tuple):
+                    errors.append(status)
+                if report is not None:
+                    report(done + 1, len(keys), key)
+        return {"success_count": successes, "error_list": errors}
+
+    def _populate1(
+        self, key: dict, jobs: JobTable | None, suppress_errors: bool, return_objects: bool, make_kwargs: dict
+    ) -> Any:
+        if jobs is not None and not jobs.reserve(self.table_name, key):
+            return False
+        three_part = all(hasattr(self, name) for name in ("make_fetch", "make_compute", "make_insert"))
+        connection = self.connection
+        try:
+            if three_part:
+                fetched = self.make_fetch(dict(key))
+                computed = self.make_compute(dict(key), *fetched)
+            connection.start_transaction()
+            if key in self.proj():
+                connection.cancel_transaction()
+                if jobs is not None:
+                    jobs.complete(self.table_name, key)
+                return False
+            type(self)._allow_insert = True
+            try:
+                if three_part:
+                    if not same_inputs(fetched, self.make_fetch(dict(key))):
+                        raise DataJointError(
+                            f"The inputs of {key} changed while make_compute ran; nothing was inserted."
+                        )
+                    self.make_insert(dict(key), *computed)
+                else:
+                    self.make(dict(key), **make_kwargs)
+            finally:
+                type(self)._allow_insert = False
+        except (KeyboardInterrupt, SystemExit, Exception) as error:
+            with suppress(LostConnectionError):
+                connection.cancel_transaction()
+            message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            logger.debug("Error making %s -> %s: %s", key, self.full_table_name, message)
+            if jobs is not None:
+                jobs.error(self.table_name, key, message, traceback.format_exc())
+            if not suppress_errors or isinstance(error, SystemExit):
+                raise
+            return key, error if return_objects else message
+        connection.commit_transaction()
+        if jobs is not None:
+            jobs.complete(self.table_name, key)
+        return True
+
+    def progress(self, *restrictions: Any, display: bool = False) -> tuple[int, int]:
+        """(remaining, total) keys of the key source."""
+        todo = self._jobs_to_do(restrictions)
+        total = len(todo)
+        remaining = len(todo - self.proj())
+        if display:
+            logger.info(
+                "%s: completed %d of %d (%.1f%%)",
+                type(self).__name__,
+                total - remaining,
+                total,
+                100 * (total - remaining) / max(total, 1),
+            )
+        return remaining, total
+
+
+@contextmanager
+def _terminate_as_error(active: bool) -> Any:
+    """With reserved jobs, SIGTERM ends the current make as an error (recorded), then stops."""
+    if not active or os.name != "posix":
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit("SIGTERM received")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Imported(AutoPopulate, tiers.Imported):
+    """Filled by ``populate()`` from data outside the database."""
+
+
+class Computed(AutoPopulate, tiers.Computed):
+    """Filled by ``populate()`` from other tables."""
