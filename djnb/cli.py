@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .connection import Connection
 from .errors import DataJointError
@@ -50,15 +53,69 @@ def _connection_status() -> str:
     return status
 
 
+def load_table(target: str) -> type:
+    """``package.module:Table`` or ``path/to/file.py:Table`` (``Master.Part`` allowed)."""
+    where, _, name = target.rpartition(":")
+    if not where or not name:
+        raise DataJointError(f"{target!r}: write MODULE:Table or FILE.py:Table.")
+    if where.endswith(".py"):
+        path = Path(where).resolve()
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            raise DataJointError(f"Cannot load {where}.")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, str(Path.cwd()))
+        module = importlib.import_module(where)
+    table = module
+    for part in name.split("."):
+        table = getattr(table, part, None)
+        if table is None:
+            raise DataJointError(f"{where} has no table {name!r}.")
+    return table
+
+
+def populate_command(args: argparse.Namespace) -> int:
+    """Run populate until nothing is left; exit 1 if any key failed (errors are in ~jobs)."""
+    table = load_table(args.target)
+    result = table.populate(
+        *args.restriction, reserve_jobs=args.reserve_jobs or args.processes > 1, max_calls=args.max_calls,
+        processes=args.processes, suppress_errors=True, display_progress=args.progress,
+    )  # fmt: skip
+    failed = len(result["error_list"])
+    print(f"{table.__name__}: {result['success_count']} made, {failed} failed")
+    for key, message in result["error_list"][:10]:
+        print(f"  {key}: {message}")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="djnb", description="djnb: DataJoint, Jupyter-first.")
     parser.add_argument("--version", action="version", version=f"djnb {__version__}")
     commands = parser.add_subparsers(dest="command")
     info = commands.add_parser("info", help="show version, configuration and connection status")
     info.add_argument("--no-connect", action="store_true", help="do not try to connect")
+    work = commands.add_parser("populate", help="populate a table (a worker: start many against one server)")
+    work.add_argument("target", help="MODULE:Table or FILE.py:Table")
+    work.add_argument(
+        "--reserve-jobs", action="store_true", help="claim keys in ~jobs (share work with other workers)"
+    )
+    work.add_argument("--max-calls", type=int, default=None, help="stop after this many keys")
+    work.add_argument("--processes", type=int, default=1, help="worker processes on this machine")
+    work.add_argument(
+        "--restriction", action="append", default=[], help="SQL restriction of the keys (repeatable)"
+    )
+    work.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     args = parser.parse_args(argv)
-    if args.command in (None, "info"):
-        print(render_info(check_connection=not getattr(args, "no_connect", False)))
+    if args.command == "populate":
+        try:
+            return populate_command(args)
+        except DataJointError as err:
+            print(f"djnb populate: {err}", file=sys.stderr)
+            return 2
+    print(render_info(check_connection=not getattr(args, "no_connect", False)))
     return 0
 
 

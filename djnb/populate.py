@@ -8,6 +8,7 @@ many machines share the work. Progress is reported through a callback (the core 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import random
 import signal
@@ -108,6 +109,8 @@ class AutoPopulate:
         elif order == "random":
             random.shuffle(keys)
         keys = keys[:max_calls] if max_calls is not None else keys
+        if processes > 1 and len(keys) > 1:
+            return self._populate_in_processes(keys, min(processes, len(keys)), make_kwargs)
         errors: list = []
         successes = 0
         report = progress_hook if display_progress else None
@@ -123,6 +126,32 @@ class AutoPopulate:
                 if report is not None:
                     report(done + 1, len(keys), key)
         return {"success_count": successes, "error_list": errors}
+
+    def _populate_in_processes(self, keys: list, processes: int, make_kwargs: dict | None) -> dict:
+        """N forked workers, each with its own session, sharing the keys through ~jobs."""
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+
+        def work() -> None:
+            self.connection.forget_session()  # the parent's socket is not ours to use or close
+            try:
+                result = self.populate(
+                    keys=keys, reserve_jobs=True, suppress_errors=True, make_kwargs=make_kwargs
+                )
+                queue.put(
+                    (result["success_count"], [(key, str(error)) for key, error in result["error_list"]])
+                )
+            except BaseException as error:  # report, so the parent never waits forever
+                queue.put((0, [(None, f"worker failed: {error!r}")]))
+                raise
+
+        workers = [context.Process(target=work) for _ in range(processes)]
+        for worker in workers:
+            worker.start()
+        results = [queue.get() for _ in workers]
+        for worker in workers:
+            worker.join()
+        return {"success_count": sum(r[0] for r in results), "error_list": [e for r in results for e in r[1]]}
 
     def _populate1(
         self, key: dict, jobs: JobTable | None, suppress_errors: bool, return_objects: bool, make_kwargs: dict

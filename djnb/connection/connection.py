@@ -147,6 +147,16 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def forget_session(self) -> None:
+        """In a forked child: drop the inherited session without telling the server.
+
+        The socket belongs to the parent's session; closing it from the child would end the
+        parent's session too. The next query here opens a session of the child's own.
+        """
+        self._session = None
+        self._in_transaction = False
+        self._aborted = None
+
     def _close_session(self) -> None:
         if self._session is not None:
             self._driver.close(self._session)
