@@ -1,8 +1,10 @@
-"""Text-terminal defaults for the core's hooks: a yes/no prompt when stdin is a terminal."""
+"""Text-terminal defaults for the core's hooks: a yes/no prompt and a progress bar on stderr."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Mapping
 
 from . import hooks
 
@@ -16,6 +18,29 @@ def prompt(question: str) -> bool:
     return answer == "yes"
 
 
+class ProgressBar:
+    """``done/total`` with a bar, the rate and the time left, redrawn in place on stderr."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.started: float | None = None
+
+    def __call__(self, done: int, total: int, key: Mapping | None = None) -> None:
+        now = time.monotonic()
+        if self.started is None or done <= 1:
+            self.started = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = done / elapsed
+        left = (total - done) / rate if rate else 0
+        width = 30
+        filled = int(width * done / max(total, 1))
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.1f}/s  ETA {left:.0f}s"
+        self.stream.write(line + ("\n" if done >= total else ""))
+        self.stream.flush()
+
+
 def install() -> None:
     if hooks.confirm is None:
         hooks.confirm = prompt
+    if hooks.progress is None:
+        hooks.progress = ProgressBar()

@@ -6,10 +6,12 @@ widget. Code can pass its own callback to any method that asks for confirmation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 #: confirm(question) -> bool; None means "no way to ask": operations that need it refuse.
 confirm: Callable[[str], bool] | None = None
+#: progress(done, total, key) while populate runs with display_progress=True.
+progress: Callable[[int, int, Mapping | None], None] | None = None
 
 
 def ask(question: str, callback: Callable[[str], bool] | None = None) -> bool:

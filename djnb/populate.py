@@ -13,13 +13,13 @@ import os
 import random
 import signal
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import numpy as np
 
-from . import tiers
+from . import hooks, tiers
 from .errors import DataJointError, LostConnectionError
 from .expression import QueryExpression
 from .hashing import key_hash
@@ -27,9 +27,6 @@ from .jobs import JobTable
 from .table import FreeTable
 
 logger = logging.getLogger("djnb")
-
-#: progress(done, total, key) callback installed by the console or Jupyter layer
-progress_hook: Callable[[int, int, Mapping | None], None] | None = None
 
 
 def same_inputs(a: Any, b: Any) -> bool:
@@ -113,7 +110,7 @@ class AutoPopulate:
             return self._populate_in_processes(keys, min(processes, len(keys)), make_kwargs)
         errors: list = []
         successes = 0
-        report = progress_hook if display_progress else None
+        report = hooks.progress if display_progress else None
         with _terminate_as_error(jobs is not None):
             for done, key in enumerate(keys):
                 status = self._populate1(

@@ -180,3 +180,21 @@ def test_jobs_ignore_and_reclaiming_dead_reservations(pipeline):
     assert not (double & {"source_id": 0}) and (double & {"source_id": 1})
     assert jobs.summary()["__double"]["ignore"] == 1
     assert (jobs & {"key_hash": key_hash({"source_id": 0})}).fetch1("status") == "ignore"
+
+
+def test_display_progress_reports_through_the_hook(pipeline, monkeypatch):
+    import io
+
+    from djnb import hooks
+    from djnb.console import ProgressBar
+
+    reset(pipeline)
+    calls: list = []
+    monkeypatch.setattr(hooks, "progress", lambda done, total, key: calls.append((done, total)))
+    pipeline["Double"].populate(display_progress=True, limit=3)
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar(1, 4)
+    bar(4, 4)
+    assert "4/4" in stream.getvalue() and "ETA" in stream.getvalue() and stream.getvalue().endswith("\n")
