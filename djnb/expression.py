@@ -266,6 +266,12 @@ class QueryExpression:
             return rows[0]
         return tuple(values[0] for values in rows)
 
+    def populate(self, *args: Any, **kwargs: Any) -> Any:
+        raise DataJointError(
+            "populate() runs on the table itself, not on a restricted query. "
+            "Pass the conditions to populate() instead: Table.populate(condition)."
+        )
+
     # -- deleting
     def delete(
         self,

@@ -19,6 +19,8 @@ WORKLOADS = {
     "blob_unpack_array": "blobs:UnpackArray",
     "insert_100k": "data:Insert",
     "fetch_100k": "data:Fetch",
+    "populate_1k": "populate:Direct",
+    "populate_1k_jobs": "populate:Reserved",
 }
 
 

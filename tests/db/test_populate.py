@@ -198,3 +198,13 @@ def test_display_progress_reports_through_the_hook(pipeline, monkeypatch):
     bar(1, 4)
     bar(4, 4)
     assert "4/4" in stream.getvalue() and "ETA" in stream.getvalue() and stream.getvalue().endswith("\n")
+
+
+def test_restricted_tables_and_long_error_messages(pipeline):
+    reset(pipeline)
+    double, jobs = pipeline["Double"], pipeline["schema"].jobs
+    with pytest.raises(dj.DataJointError, match="Pass the conditions to populate"):
+        (double & {"source_id": 1}).populate()
+    jobs.error("__double", {"source_id": 9}, "x" * 5000, "stack")
+    message = (jobs & {"status": "error"}).fetch1("error_message")
+    assert len(message) == 2047 and message.endswith("...truncated")
