@@ -17,6 +17,7 @@ from .version import __version__
 console.install()  # a yes/no prompt for terminals; the Jupyter layer installs its own
 __all__ = [
     "AndList",
+    "AttributeAdapter",
     "Computed",
     "Connection",
     "DataJointError",
@@ -62,6 +63,7 @@ _LAZY = {
     "Computed": "djnb.populate",
     "Part": "djnb.tiers",
     "U": "djnb.expression",
+    "AttributeAdapter": "djnb.adapters",
     "key_hash": "djnb.hashing",
     "Top": "djnb.expression",
     "AndList": "djnb.sql.conditions",

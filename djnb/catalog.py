@@ -97,7 +97,7 @@ def load_heading(connection: Connection, schema: str, table: str) -> Heading:
         )
         for parts in keys.values()
     )
-    attributes = tuple(map(load_attribute, columns))
+    attributes = tuple(replace(load_attribute(column), database=schema) for column in columns)
     if any(a.sql_type == "longtext" for a in attributes):
         attributes = _restore_json(connection, schema, table, attributes)
     return Heading(attributes, table_comment=status.comment, indexes=indexes)

@@ -50,9 +50,10 @@ class QueryExpression:
 
     _node: Node | None = None
     _query_connection: Connection | None = None
+    _query_context: Any = None
 
-    def __init__(self, node: Node, connection: Connection) -> None:
-        self._node, self._query_connection = node, connection
+    def __init__(self, node: Node, connection: Connection, context: Any = None) -> None:
+        self._node, self._query_connection, self._query_context = node, connection, context
 
     # -- what it is
     @property
@@ -72,7 +73,7 @@ class QueryExpression:
         return self.heading.primary_key
 
     def _derive(self, node: Node) -> QueryExpression:
-        return QueryExpression(node, self.connection)
+        return QueryExpression(node, self.connection, self._query_context)
 
     def make_sql(self) -> str:
         """The SQL of this query, with placeholders (parameters are bound when it runs)."""
@@ -233,7 +234,8 @@ class QueryExpression:
             heading[name]  # raises UnknownAttributeError with the existing names
         names = list(dict.fromkeys(wanted)) if attributes else heading.names
         rows = self._rows(names, node)
-        columns = fetching.decode_rows(heading, names, rows, squeeze)
+        context = fetching.Context(self.connection, self._query_context or {}, download_path)
+        columns = fetching.decode_rows(heading, names, rows, squeeze, context)
         if not attributes:
             if as_dict:
                 return fetching.as_dicts(names, columns)
@@ -253,7 +255,9 @@ class QueryExpression:
 
     def fetch1(self, *attributes: str, squeeze: bool = False, download_path: str = ".") -> Any:
         """The one row of this query: a dict, or the values of the named attributes."""
-        rows = self.fetch(*(attributes or ()), as_dict=not attributes, squeeze=squeeze, limit=2)
+        rows = self.fetch(
+            *(attributes or ()), as_dict=not attributes, squeeze=squeeze, limit=2, download_path=download_path
+        )
         count = len(rows if not attributes or len(attributes) == 1 else rows[0])
         if count != 1:
             raise DataJointError(

@@ -7,27 +7,35 @@ everything else object, NULL floats as NaN).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import blob
+from . import blob, hooks
+from .definition import classify_type
 from .errors import DataJointError
 from .heading import Attribute, Heading
 
 Decoder = Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class Context:
+    """What decoding needs beyond the values: the connection, adapters, where files go."""
+
+    connection: Any
+    adapters: Mapping[str, Any]
+    download_path: str = "."
+
+
 def decoder(attribute: Attribute, squeeze: bool) -> Decoder | None:
     """How to turn the driver's value of ``attribute`` into the user's; None: as it comes."""
-    if attribute.is_external or attribute.is_attachment or attribute.is_filepath:
-        raise DataJointError(
-            f"Fetching `{attribute.name}` ({attribute.type}) needs external storage, which comes in a later release. "
-            f"Leave it out: fetch the other attributes by name, or proj() it away."
-        )
     if attribute.is_blob:
         return lambda value: None if value is None else blob.unpack(value, squeeze=squeeze)
     if attribute.uuid:
@@ -47,14 +55,86 @@ def dtype_of(attribute: Attribute) -> Any:
     return object
 
 
-def decode_rows(heading: Heading, names: Sequence[str], rows: Sequence[tuple], squeeze: bool) -> list[list]:
+def decode_rows(
+    heading: Heading,
+    names: Sequence[str],
+    rows: Sequence[tuple],
+    squeeze: bool,
+    context: Context | None = None,
+) -> list[list]:
     """Columns of decoded values, one list per name."""
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
     for index, name in enumerate(names):
-        decode = decoder(heading[name], squeeze) if name in heading else None
-        if decode is not None:
-            columns[index] = [decode(value) for value in columns[index]]
+        if name not in heading:
+            continue
+        attribute, adapter = heading[name], None
+        if attribute.adapter is not None:
+            adapter = (context.adapters if context else {}).get(attribute.adapter)
+            if adapter is None:
+                raise DataJointError(
+                    f"`{name}` uses the adapter <{attribute.adapter}>, which is not in the schema's context."
+                )
+            category, store, _ = classify_type(adapter.attribute_type)
+            attribute = replace(attribute, category=category, store=store, adapter=None)
+        if attribute.is_external or attribute.is_attachment:
+            if context is None:
+                raise DataJointError(f"Fetching `{name}` ({attribute.type}) needs the query's connection.")
+            columns[index] = fetch_stored(attribute, columns[index], squeeze, context)
+        else:
+            decode = decoder(attribute, squeeze)
+            if decode is not None:
+                columns[index] = [decode(value) for value in columns[index]]
+        if adapter is not None:
+            columns[index] = [None if v is None else adapter.get(v) for v in columns[index]]
     return columns
+
+
+def fetch_stored(attribute: Attribute, values: list, squeeze: bool, context: Context) -> list:
+    """External blobs (fetched concurrently), attachments and filepaths."""
+    if attribute.category == "INTERNAL_ATTACH":
+        return [
+            None
+            if v is None
+            else save_attachment(bytes(v).split(b"\0", 1)[0].decode(), bytes(v), None, context)
+            for v in values
+        ]
+    if hooks.external is None:
+        raise DataJointError("External storage is not available (import djnb.stores).")
+    external = hooks.external(context.connection, attribute.database, attribute.store)
+    ids = [None if v is None else uuid.UUID(bytes=bytes(v)) for v in values]
+    if attribute.category == "EXTERNAL_BLOB":
+        data = external.get_many([i for i in ids if i is not None])
+        return [None if i is None else blob.unpack(data[i], squeeze=squeeze) for i in ids]
+    if attribute.category == "FILEPATH":
+        return [None if i is None else external.download_filepath(i) for i in ids]
+    return [
+        None if i is None else save_attachment(external.attachment_name(i), None, (external, i), context)
+        for i in ids
+    ]
+
+
+def save_attachment(name: str, data: bytes | None, source: Any, context: Context) -> str:
+    """Write an attachment under download_path; reuse a file with the same contents, never overwrite another."""
+    checksum = hashlib.md5(data).digest() if data is not None else source[1].bytes
+    target = Path(context.download_path) / name
+    candidate, number = target, 0
+    while candidate.is_file():
+        if _file_id(candidate, name) == checksum:
+            return str(candidate)
+        candidate = target.with_name(f"{target.stem}_{number:04x}{target.suffix}")
+        number += 1
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    if data is not None:
+        candidate.write_bytes(data.split(b"\0", 1)[1])
+    else:
+        source[0].download_attachment(source[1], name, candidate)
+    return str(candidate)
+
+
+def _file_id(path: Path, name: str) -> bytes:
+    digest = hashlib.md5((name + "\0").encode())
+    digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def as_records(heading: Heading, names: Sequence[str], columns: list[list]) -> np.ndarray:

@@ -30,6 +30,8 @@ class Attribute:
     adapter: str | None = None
     #: in query headings: the SQL that computes this attribute from its source (None: a column)
     expression: str | None = None
+    #: the schema of the table the attribute comes from (external stores are per schema)
+    database: str | None = None
 
     # DataJoint 0.14's attribute flags
     @property

@@ -7,9 +7,13 @@ widget. Code can pass its own callback to any method that asks for confirmation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 #: confirm(question) -> bool; None means "no way to ask": operations that need it refuse.
 confirm: Callable[[str], bool] | None = None
+#: external(connection, schema, store) -> the store's tracking table (installed by djnb.stores)
+external: Callable[[Any, str, str], Any] | None = None
+
 #: progress(done, total, key) while populate runs with display_progress=True.
 progress: Callable[[int, int, Mapping | None], None] | None = None
 

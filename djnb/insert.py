@@ -12,9 +12,13 @@ import json
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import hooks
 from .blob import pack
+from .definition import classify_type
 from .errors import ArgumentError, DataJointError, UnknownAttributeError
 from .expression import QueryExpression
 from .heading import Attribute, Heading
@@ -24,14 +28,24 @@ if TYPE_CHECKING:
     from .table import Table
 
 
-def encode(attribute: Attribute, value: Any) -> Any:
-    """The value to bind for ``attribute`` (blobs packed, UUIDs as bytes, NaN as NULL)."""
+def encode(attribute: Attribute, value: Any, table: Any = None) -> Any:
+    """The value to bind for ``attribute`` (blobs packed, UUIDs as bytes, NaN as NULL, files stored).
+
+    ``table`` (the target) gives the context for adapters and external stores.
+    """
+    if attribute.adapter is not None:
+        adapter = find_adapter(attribute, table)
+        value = adapter.put(value)
+        category, store, _ = classify_type(adapter.attribute_type)
+        attribute = replace(attribute, category=category, store=store, adapter=None)
     if value is None:
         return None
     if hasattr(value, "item") and hasattr(value, "dtype") and not attribute.is_blob:
         value = value.item()  # numpy scalar
     if isinstance(value, float) and math.isnan(value) and not attribute.is_blob:
         return None
+    if attribute.is_external or attribute.is_attachment:
+        return _store(attribute, value, table)
     if attribute.is_blob:
         return pack(value)
     if attribute.uuid:
@@ -41,11 +55,34 @@ def encode(attribute: Attribute, value: Any) -> Any:
             raise ArgumentError(f"`{attribute.name}` is a uuid; {value!r} is not a UUID.") from None
     if attribute.json:
         return json.dumps(value)
-    if attribute.is_attachment or attribute.is_external or attribute.is_filepath:
-        raise DataJointError(
-            f"Inserting `{attribute.name}` ({attribute.type}) needs external storage, which comes in a later release."
-        )
     return value
+
+
+def find_adapter(attribute: Attribute, table: Any) -> Any:
+    """The AttributeAdapter named by ``<name>`` in the table's context."""
+    context = getattr(table, "_context", None) or {}
+    adapter = context.get(attribute.adapter)
+    if adapter is None or not hasattr(adapter, "put") or not hasattr(adapter, "get"):
+        raise DataJointError(
+            f"Attribute `{attribute.name}` uses the adapter <{attribute.adapter}>, which is not in the schema's "
+            "context: define it there (a dj.AttributeAdapter instance) or pass it with add_objects."
+        )
+    return adapter
+
+
+def _store(attribute: Attribute, value: Any, table: Any) -> bytes:
+    """Attachments, external blobs and filepaths: store the object, bind its id (or contents)."""
+    if attribute.category == "INTERNAL_ATTACH":
+        path = Path(value)
+        return path.name.encode() + b"\0" + path.read_bytes()
+    if hooks.external is None or table is None:
+        raise DataJointError(f"`{attribute.name}` ({attribute.type}) needs its schema's external storage.")
+    external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
+    if attribute.category == "EXTERNAL_BLOB":
+        return external.put(pack(value)).bytes
+    if attribute.category == "EXTERNAL_ATTACH":
+        return external.upload_attachment(Path(value)).bytes
+    return external.upload_filepath(Path(value)).bytes
 
 
 def as_row_dicts(rows: Any, heading: Heading) -> Iterable[Mapping[str, Any]]:
@@ -104,7 +141,7 @@ def insert_rows(
                     "Pass ignore_extra_fields=True to skip such fields."
                 )
         key = tuple(names)
-        groups.setdefault(key, []).append(tuple(encode(heading[n], row[n]) for n in names))
+        groups.setdefault(key, []).append(tuple(encode(heading[n], row[n], table) for n in names))
     if not groups:
         return 0
     connection = table.connection
@@ -163,5 +200,7 @@ def update_row(table: Table, row: Mapping[str, Any]) -> None:
     q = table.connection.dialect.quote
     assignments = ", ".join(f"{q(n)} = {table.connection.dialect.placeholder}" for n in changes)
     where = " AND ".join(f"{q(k)} = {table.connection.dialect.placeholder}" for k in key)
-    params = [encode(heading[n], row[n]) for n in changes] + [encode(heading[k], key[k]) for k in key]
+    params = [encode(heading[n], row[n], table) for n in changes] + [
+        encode(heading[k], key[k], table) for k in key
+    ]
     table.connection.query(f"UPDATE {table.full_table_name} SET {assignments} WHERE {where}", params)  # noqa: S608

@@ -23,6 +23,7 @@ from .errors import DataJointError
 from .jobs import JobTable
 from .populate import Computed, Imported
 from .settings import config
+from .stores import ExternalMapping
 from .table import FreeTable, Table, camel_case, class_names, describe_table
 from .tiers import Lookup, Manual, Part, tier_of
 from .version import __version__
@@ -174,6 +175,12 @@ class Schema:
         self.connection.query(sql, (f"{__version__}djnb"[:12], user, platform.node()[:255], event[:255]))
 
     # -- inspection
+    @property
+    def external(self) -> ExternalMapping:
+        """``schema.external[store]``: the store's tracking table (``used``, ``unused``, ``delete``)."""
+        self._require()
+        return ExternalMapping(self.connection, self.database)
+
     @property
     def jobs(self) -> JobTable:
         """The schema's ``~jobs`` table (created on first use)."""

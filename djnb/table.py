@@ -146,7 +146,7 @@ class Table(QueryExpression, metaclass=TableMeta):
         return Relation(self.full_table_name, self.heading)
 
     def _derive(self, node: Node) -> QueryExpression:
-        return QueryExpression(node, self.connection)
+        return QueryExpression(node, self.connection, self._context)
 
     # -- heading
     def _load_heading(self) -> Heading:

@@ -1,0 +1,301 @@
+"""External storage: ``blob@store``, ``attach@store`` and ``filepath@store``, as DataJoint 0.14.
+
+Objects live at ``<location>/<schema>/<h[0:2]>/<h[2:4]>/<hex>`` (subfolding (2, 2)), with the
+attachment name as suffix for attachments, and are tracked in ``~external_<store>`` with
+DataJoint's ids. Transfers of many objects run concurrently in a bounded thread pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import hooks
+from .connection import Connection
+from .errors import BucketInaccessible, DataJointError, MissingExternalFile
+from .expression import U
+from .settings import config
+from .table import FreeTable, declare_external_table
+
+TRANSFER_THREADS = 16
+CACHE_SUBFOLDING = (2, 2)
+
+
+def uuid_from_bytes(data: bytes, prefix: str = "") -> uuid.UUID:
+    digest = hashlib.md5(prefix.encode())
+    digest.update(data)
+    return uuid.UUID(bytes=digest.digest())
+
+
+def uuid_from_file(path: Path, prefix: str = "") -> uuid.UUID:
+    digest = hashlib.md5(prefix.encode())
+    with open(path, "rb") as handle:  # noqa: PTH123
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return uuid.UUID(bytes=digest.digest())
+
+
+def subfold(name: str, folds: Iterable[int]) -> tuple[str, ...]:
+    """``subfold("abcdef", (2, 2))`` -> ("ab", "cd")."""
+    parts, start = [], 0
+    for fold in folds:
+        parts.append(name[start : start + fold].lower())
+        start += fold
+    return tuple(parts)
+
+
+def store_spec(store: str) -> dict:
+    """The validated settings of ``dj.config['stores'][store]``."""
+    stores = config["stores"] or {}
+    if store not in stores:
+        raise DataJointError(
+            f"Store {store!r} is not configured. Add dj.config['stores'][{store!r}] = "
+            "{'protocol': 'file', 'location': '/data/store'} (or an s3 store)."
+        )
+    spec = {"subfolding": (2, 2), **stores[store]}
+    protocol = spec.get("protocol")
+    required = {"file": ("location",), "s3": ("endpoint", "bucket", "access_key", "secret_key", "location")}
+    if protocol not in required:
+        raise DataJointError(f"Store {store!r}: protocol must be 'file' or 's3'; got {protocol!r}.")
+    missing = [k for k in required[protocol] if k not in spec]
+    if missing:
+        raise DataJointError(
+            f"Store {store!r} ({protocol}) needs {', '.join(missing)} in dj.config['stores'][{store!r}]."
+        )
+    spec["subfolding"] = tuple(spec["subfolding"] or ())
+    return spec
+
+
+class FileBackend:
+    """A store on a (shared) file system."""
+
+    def __init__(self, location: str) -> None:
+        self.root = Path(location)
+        if not self.root.is_dir():
+            raise BucketInaccessible(
+                f"The store location {location} is not a directory; create it or fix 'location'."
+            )
+
+    def path(self, relative: PurePosixPath) -> Path:
+        return self.root / relative
+
+    def put(self, relative: PurePosixPath, data: bytes) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+        temporary.write_bytes(data)
+        temporary.replace(target)  # readers never see a half-written object
+
+    def get(self, relative: PurePosixPath) -> bytes:
+        try:
+            return self.path(relative).read_bytes()
+        except FileNotFoundError:
+            raise MissingExternalFile(f"Missing external file {self.path(relative)}.") from None
+
+    def put_file(self, local: Path, relative: PurePosixPath) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(local, target)
+
+    def get_file(self, relative: PurePosixPath, local: Path) -> None:
+        source = self.path(relative)
+        if not source.is_file():
+            raise MissingExternalFile(f"Missing external file {source}.")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, local)
+
+    def exists(self, relative: PurePosixPath) -> bool:
+        return self.path(relative).is_file()
+
+    def remove(self, relative: PurePosixPath) -> None:
+        self.path(relative).unlink(missing_ok=True)
+
+
+def backend_for(spec: dict) -> Any:
+    if spec["protocol"] == "file":
+        return FileBackend(spec["location"])
+    raise DataJointError("s3 stores are not available yet in this version; use a file store.")
+
+
+class ExternalTable(FreeTable):
+    """``~external_<store>``: the objects of one store used by one schema."""
+
+    def __init__(self, connection: Connection, schema: str, store: str) -> None:
+        super().__init__(connection, f"`{schema}`.`~external_{store}`")
+        self.store, self.spec = store, store_spec(store)
+        if not self.is_declared:
+            declare_external_table(connection, schema, store)
+        self.backend = backend_for(self.spec)
+
+    def object_path(self, object_id: uuid.UUID, suffix: str = "") -> PurePosixPath:
+        folders = subfold(object_id.hex, self.spec["subfolding"])
+        return PurePosixPath(self.database, *folders, object_id.hex + suffix)
+
+    def _track(self, object_id: uuid.UUID, size: int, **extra: Any) -> None:
+        columns = ["hash", "size", *extra]
+        sql = self.connection.dialect.insert(self.full_table_name, columns, "ignore", ["hash"])
+        self.connection.query(sql, (object_id.bytes, size, *extra.values()))
+
+    # -- blobs
+    def put(self, blob: bytes) -> uuid.UUID:
+        object_id = uuid_from_bytes(blob)
+        self.backend.put(self.object_path(object_id), blob)
+        self._track(object_id, len(blob))
+        return object_id
+
+    def get(self, object_id: uuid.UUID) -> bytes:
+        cache = config["cache"]
+        cached = Path(cache, *subfold(object_id.hex, CACHE_SUBFOLDING), object_id.hex) if cache else None
+        if cached is not None and cached.is_file():
+            return cached.read_bytes()
+        data = self.backend.get(self.object_path(object_id))
+        if uuid_from_bytes(data) != object_id:
+            raise DataJointError(
+                f"External object {object_id} in store {self.store!r} was altered: its contents no longer match its id."
+            )
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(data)
+        return data
+
+    def get_many(self, object_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+        """Fetch many objects concurrently (a bounded pool: one round trip each, in parallel)."""
+        unique = list(dict.fromkeys(object_ids))
+        with ThreadPoolExecutor(max_workers=min(TRANSFER_THREADS, max(len(unique), 1))) as pool:
+            return dict(zip(unique, pool.map(self.get, unique), strict=True))
+
+    # -- attachments
+    def upload_attachment(self, local: Path) -> uuid.UUID:
+        name = local.name
+        object_id = uuid_from_file(local, prefix=name + "\0")
+        self.backend.put_file(local, self.object_path(object_id, "." + name))
+        self._track(object_id, local.stat().st_size, attachment_name=name)
+        return object_id
+
+    def attachment_name(self, object_id: uuid.UUID) -> str:
+        return (self & {"hash": object_id.bytes}).fetch1("attachment_name")
+
+    def download_attachment(self, object_id: uuid.UUID, name: str, local: Path) -> None:
+        self.backend.get_file(self.object_path(object_id, "." + name), local)
+
+    # -- filepaths
+    def upload_filepath(self, local: Path) -> uuid.UUID:
+        stage = Path(self.spec.get("stage") or self.spec["location"])
+        try:
+            relative = local.resolve().relative_to(stage.resolve())
+        except ValueError:
+            raise DataJointError(
+                f"{local} is not inside the stage {stage} of store {self.store!r}."
+            ) from None
+        object_id = uuid_from_bytes(str(PurePosixPath(relative)).encode())
+        size = local.stat().st_size
+        limit = config["filepath_checksum_size_limit_insert"]
+        contents = uuid_from_file(local) if limit is None or size < limit else None
+        existing = (self & {"hash": object_id.bytes}).fetch(as_dict=True)
+        if existing:
+            if contents is not None and existing[0]["contents_hash"] not in (None, contents):
+                raise DataJointError(
+                    f"The file {relative} was already inserted with other contents. Files in a filepath store "
+                    "are immutable: give the new version a new name."
+                )
+            return object_id
+        if self.spec["protocol"] == "file" and stage.resolve() != Path(self.spec["location"]).resolve():
+            self.backend.put_file(local, PurePosixPath(relative))
+        self._track(
+            object_id,
+            size,
+            filepath=str(PurePosixPath(relative)),
+            contents_hash=contents.bytes if contents else None,
+        )
+        return object_id
+
+    def download_filepath(self, object_id: uuid.UUID) -> str:
+        row = (self & {"hash": object_id.bytes}).fetch1()
+        relative = PurePosixPath(row["filepath"])
+        stage = Path(self.spec.get("stage") or self.spec["location"])
+        local = stage / relative
+        limit = config["filepath_checksum_size_limit"]
+        checkable = row["contents_hash"] is not None and (limit is None or row["size"] < limit)
+        if not local.is_file():
+            self.backend.get_file(relative, local)
+        if checkable and uuid_from_file(local) != row["contents_hash"]:
+            raise DataJointError(
+                f"The file {local} does not match the checksum recorded when it was inserted."
+            )
+        return str(local)
+
+    # -- cleanup
+    def references(self) -> list[tuple[str, str]]:
+        """(table, column) pairs of the schema that reference this store."""
+        sql = (
+            "SELECT table_name, column_name FROM information_schema.key_column_usage "
+            "WHERE referenced_table_schema = %s AND referenced_table_name = %s"
+        )
+        return list(self.connection.query(sql, (self.database, self.table_name)).fetchall())
+
+    def used(self) -> Any:
+        return self & self._referencing()
+
+    def unused(self) -> Any:
+        return self - self._referencing()
+
+    def _referencing(self) -> list:
+        """Each referencing column as a query of ``hash`` values (a semijoin per column)."""
+        return [
+            # non-null references only: NOT IN over a NULL would match nothing
+            U("hash")
+            & (FreeTable(self.connection, f"`{self.database}`.`{table}`") - {column: None}).proj(hash=column)
+            for table, column in self.references()
+        ]
+
+    def delete(self, delete_external_files: bool = True, limit: int | None = None) -> list:
+        """Remove unused objects (tracking rows, and files when asked); returns what failed."""
+        rows = self.unused().fetch("hash", "attachment_name", "filepath", as_dict=True, limit=limit)
+        failed = []
+        for row in rows:
+            object_id = row["hash"]
+            path = (
+                PurePosixPath(row["filepath"]) if row["filepath"]
+                else self.object_path(object_id, "." + row["attachment_name"] if row["attachment_name"] else "")
+            )  # fmt: skip
+            try:
+                if delete_external_files:
+                    self.backend.remove(path)
+                (self & {"hash": object_id.bytes}).delete_quick()
+            except Exception as error:
+                failed.append((object_id, error))
+        return failed
+
+
+_MAPPINGS: dict[tuple[int, str], ExternalMapping] = {}
+
+
+def external_table(connection: Connection, schema: str, store: str) -> ExternalTable:
+    """The tracking table of ``store`` in ``schema`` (cached per connection)."""
+    key = (id(connection), schema)
+    mapping = _MAPPINGS.get(key)
+    if mapping is None or mapping.connection is not connection:
+        mapping = _MAPPINGS[key] = ExternalMapping(connection, schema)
+    return mapping[store]
+
+
+hooks.external = external_table
+
+
+class ExternalMapping:
+    """``schema.external[store]``."""
+
+    def __init__(self, connection: Connection, schema: str) -> None:
+        self.connection, self.schema = connection, schema
+        self.tables: dict[str, ExternalTable] = {}
+
+    def __getitem__(self, store: str) -> ExternalTable:
+        if store not in self.tables:
+            self.tables[store] = ExternalTable(self.connection, self.schema, store)
+        return self.tables[store]

@@ -1,0 +1,138 @@
+"""External storage on a file store: blobs, attachments, filepaths, cache, cleanup, adapters."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import djnb as dj
+
+
+class Graph(dj.AttributeAdapter):
+    """A dict of edges stored as a blob."""
+
+    attribute_type = "longblob"
+
+    def put(self, obj):
+        return {"edges": list(obj.items())}
+
+    def get(self, value):
+        return dict(value["edges"])
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stores")
+    location, stage, cache = root / "store", root / "stage", root / "cache"
+    for folder in (location, stage, cache):
+        folder.mkdir()
+    spec = {"raw": {"protocol": "file", "location": str(location), "stage": str(stage)}}
+    with dj.config(stores=spec):
+        yield {"location": location, "stage": stage, "cache": cache, "root": root}
+
+
+@pytest.fixture(scope="module")
+def tables(server, prefix, store):
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_store", connection=connection, context={"graph": Graph()})
+
+    @schema
+    class Item(dj.Manual):
+        definition = """
+        item_id : int
+        ---
+        data = null : blob@raw
+        inline = null : attach
+        outside = null : attach@raw
+        path = null : filepath@raw
+        network = null : <graph>
+        """
+
+    yield schema, Item
+    connection.close()
+
+
+def test_every_external_type_round_trips(tables, store, tmp_path):
+    schema, item = tables
+    stage = store["stage"]
+    (stage / "sub").mkdir(exist_ok=True)
+    (stage / "sub" / "rec.dat").write_bytes(b"recording")
+    note = tmp_path / "note.txt"
+    note.write_text("hello")
+    item.insert1({
+        "item_id": 1, "data": np.arange(1000.0), "inline": note, "outside": note,
+        "path": stage / "sub" / "rec.dat", "network": {1: 2, 3: 4},
+    })  # fmt: skip
+    downloads = tmp_path / "downloads"
+    data, inline, outside, path, network = (item & {"item_id": 1}).fetch1(
+        "data", "inline", "outside", "path", "network", download_path=str(downloads)
+    )
+    assert np.array_equal(data, np.arange(1000.0)) and network == {1: 2, 3: 4}
+    assert Path(inline).read_text() == "hello" and Path(outside).read_text() == "hello"
+    assert inline == outside == str(downloads / "note.txt")  # same contents: the file is reused
+    assert path.endswith("sub/rec.dat") and Path(path).read_bytes() == b"recording"
+    tracked = schema.external["raw"]
+    assert len(tracked) == 3  # the blob, the attachment and the file
+    assert len(tracked.used()) == 3 and len(tracked.unused()) == 0
+
+
+def test_attachments_never_overwrite_a_different_file(tables, tmp_path):
+    _, item = tables
+    first, second = tmp_path / "a" / "same.txt", tmp_path / "b" / "same.txt"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("one")
+    second.write_text("two")
+    item.insert([{"item_id": 10, "outside": first}, {"item_id": 11, "outside": second}])
+    target = tmp_path / "out"
+    paths = [(item & {"item_id": i}).fetch1("outside", download_path=str(target)) for i in (10, 11)]
+    assert paths[0] != paths[1] and [Path(p).read_text() for p in paths] == ["one", "two"]
+
+
+def test_cleanup_of_unused_objects(tables, store):
+    schema, item = tables
+    item.insert1({"item_id": 20, "data": np.ones(5)})
+    tracked = schema.external["raw"]
+    before = len(tracked)
+    (item & {"item_id": 20}).delete(safemode=False)
+    assert len(tracked.unused()) == 1
+    files_before = sum(1 for p in store["location"].rglob("*") if p.is_file())
+    assert tracked.delete(delete_external_files=True) == []
+    assert len(tracked) == before - 1
+    assert sum(1 for p in store["location"].rglob("*") if p.is_file()) == files_before - 1
+
+
+def test_cache_hits_and_altered_objects(tables, store):
+    _schema, item = tables
+    item.insert1({"item_id": 30, "data": {"value": 30}})
+    raw = item.connection.query(f"SELECT data FROM {item.full_table_name} WHERE item_id = 30").fetchone()[0]
+    object_id = uuid.UUID(bytes=raw)
+    stored = next(p for p in store["location"].rglob(object_id.hex) if p.is_file())
+    with dj.config(cache=str(store["cache"])):
+        assert (item & {"item_id": 30}).fetch1("data") == {"value": 30}
+        stored.write_bytes(b"tampered")
+        assert (item & {"item_id": 30}).fetch1("data") == {"value": 30}  # served from the cache
+    with pytest.raises(dj.DataJointError, match="altered"):
+        (item & {"item_id": 30}).fetch1("data")
+
+
+def test_changed_filepath_contents_are_refused(tables, store):
+    _, item = tables
+    file = store["stage"] / "changing.dat"
+    file.write_bytes(b"v1")
+    item.insert1({"item_id": 40, "path": file})
+    file.write_bytes(b"v2")
+    with pytest.raises(dj.DataJointError, match="other contents"):
+        item.insert1({"item_id": 41, "path": file})
+    with pytest.raises(dj.DataJointError, match="checksum"):
+        (item & {"item_id": 40}).fetch1("path")
+
+
+def test_many_external_blobs_in_one_fetch(tables):
+    _, item = tables
+    item.insert([{"item_id": 1000 + i, "data": np.full(100, i)} for i in range(200)])
+    values = (item & "item_id >= 1000").fetch("data", order_by="item_id")
+    assert [v[0] for v in values] == list(range(200))
