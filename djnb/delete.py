@@ -115,7 +115,7 @@ def delete(
     force_masters: bool = False,
     transaction: bool = True,
 ) -> int:
-    """Delete the query's rows and everything that depends on them; returns rows deleted.
+    """Delete the query's rows and everything that depends on them; returns the query's rows deleted.
 
     ``force_masters`` also deletes the masters of affected part rows (with all their parts).
     """
@@ -123,15 +123,15 @@ def delete(
     if force_masters:
         affected = with_masters(query, affected)
     root = base_relation(query.node).full_name
-    for name in affected:
+    counts = {name: len(rows) for name, rows in affected.items()}
+    for name, count in counts.items():
         master = part_master(name)
-        if master is not None and master not in affected and not force_parts:
+        if count and master is not None and master not in affected and not force_parts:
             what = "this part table" if name == root else f"part table {name}"
             raise DataJointError(
                 f"Rows of {what} cannot go on their own: its master {master} would be left incomplete. "
                 "Delete the master's rows (their parts go too), or pass force_parts=True."
             )
-    counts = {name: len(rows) for name, rows in affected.items()}
     if not any(counts.values()):
         return 0
     if config["safemode"] if safemode is None else safemode:
@@ -146,7 +146,8 @@ def delete(
     try:
         for name in reversed(list(affected)):
             if counts[name]:
-                deleted += delete_rows(affected[name])
+                removed = delete_rows(affected[name])
+                deleted = removed if name == root else deleted  # DataJoint returns the root's count
     except BaseException:
         if own:
             connection.cancel_transaction()
@@ -172,4 +173,4 @@ def delete_rows(query: Any) -> int:
         select.columns = [(f"`{k}`", k) for k in key]
         inner, params = compiler.render(compiler.wrap(select))  # materialised: the same table is read
         sql = dialect.delete(relation.full_name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
-    return query.connection.query(sql, params).rowcount
+    return query.connection.query(sql, params, formatted=True).rowcount

@@ -77,7 +77,9 @@ class QueryExpression:
 
     def make_sql(self) -> str:
         """The SQL of this query, with placeholders (parameters are bound when it runs)."""
-        return compile_query(self.node, self.connection.dialect)[0]
+        return compile_query(self.node, self.connection.dialect)[0].replace(
+            "%%", "%"
+        )  # as the server sees it
 
     # -- algebra
     def restrict(self, condition: Any, permissive: bool = False) -> QueryExpression:
@@ -191,11 +193,11 @@ class QueryExpression:
     # -- rows
     def __len__(self) -> int:
         sql, params = compile_count(self.node, self.connection.dialect)
-        return int(self.connection.query(sql, params).fetchone()[0])
+        return int(self.connection.query(sql, params, formatted=True).fetchone()[0])
 
     def __bool__(self) -> bool:
         sql, params = compile_query(TopNode(self.node, 1, (), 0), self.connection.dialect)
-        return self.connection.query(sql, params).fetchone() is not None
+        return self.connection.query(sql, params, formatted=True).fetchone() is not None
 
     def __contains__(self, key: Any) -> bool:
         return bool(self & key)
@@ -206,7 +208,7 @@ class QueryExpression:
     def _rows(self, names: list[str], node: Node) -> tuple:
         compiler = Compiler(self.connection.dialect)
         sql, params = compiler.render(compiler.select_columns(node, names))
-        return self.connection.query(sql, params).fetchall()
+        return self.connection.query(sql, params, formatted=True).fetchall()
 
     def fetch(
         self,

@@ -41,7 +41,9 @@ def encode(attribute: Attribute, value: Any, table: Any = None) -> Any:
     if value is None:
         return None
     if hasattr(value, "item") and hasattr(value, "dtype") and not attribute.is_blob:
-        value = value.item()  # numpy scalar
+        value = (
+            value.astype("datetime64[us]").item() if value.dtype.kind == "M" else value.item()
+        )  # numpy scalar
     if isinstance(value, float) and math.isnan(value) and not attribute.is_blob:
         return None
     if attribute.is_external or attribute.is_attachment:
@@ -101,6 +103,8 @@ def _row_dict(row: Any, heading: Heading) -> Mapping[str, Any]:
         return row
     if hasattr(row, "dtype") and getattr(row.dtype, "names", None):  # np.void record
         return dict(zip(row.dtype.names, row.tolist(), strict=True))
+    if hasattr(row, "tolist") and getattr(row, "ndim", 0) == 1:  # a 1-D numpy array
+        row = row.tolist()
     if isinstance(row, Sequence) and not isinstance(row, str | bytes):
         if len(row) != len(heading.names):
             raise ArgumentError(
@@ -180,7 +184,7 @@ def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra
     insert = table.connection.dialect.insert(
         table.full_table_name, names, mode, heading.primary_key, select=sql
     )
-    return table.connection.query(insert, params).rowcount
+    return table.connection.query(insert, params, formatted=True).rowcount
 
 
 def update_row(table: Table, row: Mapping[str, Any]) -> None:

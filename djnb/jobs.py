@@ -7,7 +7,6 @@ longer exists on the server) can be reclaimed, so a killed worker never strands 
 
 from __future__ import annotations
 
-import getpass
 import os
 import platform
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ class JobTable(FreeTable):
             declarer._name = classmethod(lambda cls: "~jobs")  # type: ignore[method-assign]
             declarer.database, declarer._connection = schema, connection
             declarer().declare({})
-        self._user = f"{getpass.getuser()}@{platform.node()}"[:255]
+        self._user = connection.get_user()[:255]  # the database user, as DataJoint records it
 
     def _job(self, table_name: str, key: Mapping[str, Any], status: str, **extra: Any) -> dict:
         with config(enable_python_native_blobs=True):
@@ -103,17 +102,31 @@ class JobTable(FreeTable):
         return set(rows.tolist())
 
     def reclaim_dead(self, table_name: str | None = None) -> int:
-        """Delete reservations whose worker's connection no longer exists; returns how many."""
-        alive = {row[0] for row in self.connection.query("SELECT id FROM information_schema.processlist")}
+        """Delete reservations whose worker's connection no longer exists; returns how many.
+
+        Reservations are read before the server's session list, so a worker that reserves in
+        between is never taken for dead. Without the PROCESS privilege the server shows only this
+        user's sessions: then only this user's reservations are judged.
+        """
         reserved = self & {"status": "reserved"} & ({"table_name": table_name} if table_name else True)
+        rows = reserved.fetch("table_name", "key_hash", "connection_id", "user", as_dict=True)
+        if not rows:
+            return 0
+        sessions = self.connection.query("SELECT id, user FROM information_schema.processlist").fetchall()
+        alive = {session[0] for session in sessions}
+        me = self._user.split("@")[0]
+        sees_everyone = any(session[1] != me for session in sessions) or self._may_see_all_sessions()
         dead = [
-            r
-            for r in reserved.fetch("table_name", "key_hash", "connection_id", as_dict=True)
-            if r["connection_id"] not in alive
-        ]
+            r for r in rows
+            if r["connection_id"] not in alive and (sees_everyone or r["user"].split("@")[0] == me)
+        ]  # fmt: skip
         if dead:
             (self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]).delete_quick()
         return len(dead)
+
+    def _may_see_all_sessions(self) -> bool:
+        grants = " ".join(str(row[0]) for row in self.connection.query("SHOW GRANTS")).upper()
+        return "PROCESS" in grants or "ALL PRIVILEGES ON *.*" in grants
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Per table: how many keys are reserved, in error, and ignored."""

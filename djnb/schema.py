@@ -11,15 +11,14 @@ import getpass
 import platform
 import sys
 import types
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import catalog, hooks
-from .blob import pack
 from .connection import Connection, conn
 from .dependencies import dependencies_of
 from .errors import DataJointError
+from .insert import insert_rows
 from .jobs import JobTable
 from .populate import Computed, Imported
 from .settings import config
@@ -348,23 +347,7 @@ def _make_class(name: str, tier: type[Table], schema: Schema, space: dict[str, A
 
 def insert_contents(table: Table, contents: Any) -> None:
     """Insert a Lookup's ``contents`` (tuples or dicts), skipping rows already there."""
-    heading = table.heading
-    rows = [
-        dict(row) if isinstance(row, Mapping) else dict(zip(heading.names, row, strict=False))
-        for row in contents
-    ]
-    if not rows:
-        return
-    columns = list(rows[0])
-    values = [tuple(_encode(heading[column], row.get(column)) for column in columns) for row in rows]
-    sql = table.connection.dialect.insert(table.full_table_name, columns, "ignore", heading.primary_key)
-    table.connection.query_many(sql, values)
-
-
-def _encode(attribute: Any, value: Any) -> Any:
-    if attribute.is_blob and value is not None:
-        return pack(value)
-    return value.bytes if isinstance(value, uuid.UUID) else value
+    insert_rows(table, contents, skip_duplicates=True)
 
 
 class VirtualModule(types.ModuleType):

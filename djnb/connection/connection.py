@@ -190,8 +190,12 @@ class Connection:
         as_dict: bool = False,
         suppress_warnings: bool = True,
         reconnect: bool | None = None,
+        formatted: bool = False,
     ) -> Any:
-        """Execute one statement with bound ``args`` and return the (buffered) DB-API cursor."""
+        """Execute one statement with bound ``args`` and return the (buffered) DB-API cursor.
+
+        ``formatted``: the statement was compiled by djnb (literal percent signs written ``%%``).
+        """
         if self._aborted is not None:
             raise TransactionError(
                 f"The open transaction was rolled back by the server ({self._aborted}); "
@@ -205,7 +209,7 @@ class Connection:
                 raise LostConnectionError(f"The connection to {self._info.address} is closed.")
             self.connect()
         try:
-            return self._driver.execute(self._session, sql, args, as_dict)
+            return self._driver.execute(self._session, sql, args, as_dict, formatted)
         except self._driver.DRIVER_ERRORS as err:
             error = self._translate(err, sql)
             if self._in_transaction and self._aborts_transaction(err, error):
@@ -218,7 +222,7 @@ class Connection:
         logger.info("Connection to %s lost; reconnecting", self._info.address)
         self.connect()
         try:
-            return self._driver.execute(self._session, sql, args, as_dict)
+            return self._driver.execute(self._session, sql, args, as_dict, formatted)
         except self._driver.DRIVER_ERRORS as err:
             raise self._translate(err, sql) from err
 

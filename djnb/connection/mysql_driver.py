@@ -95,12 +95,17 @@ def session_id(session: pymysql.connections.Connection) -> int:
     return session.thread_id()
 
 
-def execute(session: pymysql.connections.Connection, sql: str, args: Any, as_dict: bool) -> Any:
-    """Run one statement; return the buffered cursor."""
+def execute(
+    session: pymysql.connections.Connection, sql: str, args: Any, as_dict: bool, formatted: bool = False
+) -> Any:
+    """Run one statement; return the buffered cursor.
+
+    PyMySQL substitutes ``%s`` (and turns ``%%`` into ``%``) only when args are given: user SQL
+    without args keeps its literal ``%``; compiled statements (``formatted``) always substitute.
+    """
     cursor = session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
-    # PyMySQL substitutes "%s" only when args are given, so literal % in argument-free SQL stays.
     try:
-        cursor.execute(sql, args if args else None)
+        cursor.execute(sql, tuple(args) if (args or formatted) else None)
     except (TypeError, ValueError, pymysql.err.ProgrammingError) as err:
         if isinstance(err, pymysql.err.ProgrammingError) and len(err.args) != 1:
             raise  # a server error (it has a code); only substitution errors have none

@@ -9,6 +9,7 @@ kept attributes of the grouping side, which is valid under ONLY_FULL_GROUP_BY on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,6 +17,17 @@ from ..errors import DataJointError
 from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, Sql
 from .dialect.base import Dialect
 from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
+
+LONE_PERCENT = re.compile(r"(?<!%)%(?!%)")
+
+
+def escape_percent(text: str) -> str:
+    """User SQL inside compiled statements: a lone ``%`` becomes ``%%`` (the driver's literal percent).
+
+    Compiled statements are always run with parameter substitution, so DataJoint 0.14's
+    spelling ``%%`` keeps working and a plain ``%`` (``name LIKE 'A%'``) works too.
+    """
+    return LONE_PERCENT.sub("%%", text)
 
 
 @dataclass
@@ -106,7 +118,10 @@ class Compiler:
         if not s.plain:
             s = self.wrap(s)
         existing = dict((name, sql) for sql, name in s.columns)
-        columns = [(a.expression or existing[a.name], a.name) for a in node.heading.attributes]
+        columns = [
+            (escape_percent(a.expression) if a.expression else existing[a.name], a.name)
+            for a in node.heading.attributes
+        ]
         return replace(s, columns=columns, exposes_all=s.exposes_all and len(columns) == len(existing))
 
     def _mergeable(self, node: Node, outer_right: bool = False) -> Select:
@@ -165,7 +180,8 @@ class Compiler:
             s = self.wrap(s)
         heading = node.heading
         order = []
-        for item in node.order_by:
+        items = [part.strip() for item in node.order_by for part in item.split(",") if part.strip()]
+        for item in items:
             name, _, direction = item.strip().partition(" ")
             names = heading.primary_key if name == "KEY" else [name]
             for attr in names:
@@ -193,7 +209,7 @@ class Compiler:
         if isinstance(cond, Constant):
             return ("TRUE" if cond.value else "FALSE"), []
         if isinstance(cond, Sql):
-            return f"({cond.text})", []
+            return f"({escape_percent(cond.text)})", []
         if isinstance(cond, Equals):
             parts, params = [], []
             for name, value in cond.pairs:

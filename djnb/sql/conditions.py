@@ -79,10 +79,17 @@ class InQuery(Cond):
 TRUE, FALSE = Constant(True), Constant(False)
 
 
-def bind_value(value: Any) -> Any:
+def bind_value(value: Any, is_uuid: bool = False) -> Any:
     """A Python value the driver binds as the column expects (UUIDs as 16 bytes)."""
+    if is_uuid and isinstance(value, str):
+        try:
+            value = uuid.UUID(value)
+        except ValueError:
+            raise ArgumentError(f"{value!r} is not a UUID.") from None
     if isinstance(value, uuid.UUID):
         return value.bytes
+    if hasattr(value, "dtype") and value.dtype.kind == "M":  # numpy datetime64: a datetime
+        return value.astype("datetime64[us]").item()
     if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalars
         return value.item()
     return value
@@ -131,7 +138,7 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
 
 
 def _equals(items: Any, heading: Heading) -> Cond:
-    pairs = tuple((name, bind_value(value)) for name, value in items if name in heading)
+    pairs = tuple((name, bind_value(value, heading[name].uuid)) for name, value in items if name in heading)
     return Equals(pairs) if pairs else TRUE  # keys not in the heading are ignored, as in DataJoint
 
 

@@ -15,6 +15,11 @@ from .conditions import Cond
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+def _plain(attributes: tuple[Attribute, ...] | list[Attribute]) -> tuple[Attribute, ...]:
+    """Attributes as columns of a node's result: any SQL that computed them is behind us."""
+    return tuple(replace(a, expression=None) if a.expression is not None else a for a in attributes)
+
+
 def _require(names: tuple[str, ...], heading: Heading) -> Heading:
     """``heading``, after checking that it has every name (the error lists what exists)."""
     for name in names:
@@ -52,7 +57,7 @@ class Restrict(Node):
     condition: Cond
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading)
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,15 @@ class Project(Node):
         renamed = {old: new for new, old in self.renames}
         # the key first (renamed key attributes keep their place), then kept, renamed, computed
         attributes = [
-            replace(a, name=renamed[a.name], expression=f"`{a.name}`") if a.name in renamed else a
+            replace(a, name=renamed[a.name], expression=f"`{a.name}`")
+            if a.name in renamed
+            else replace(a, expression=None)
             for a in source.attributes
             if a.in_key
         ]
-        attributes += [a for a in source.attributes if not a.in_key and a.name in self.keep]
+        attributes += [
+            replace(a, expression=None) for a in source.attributes if not a.in_key and a.name in self.keep
+        ]
         attributes += [
             replace(source[old], name=new, expression=f"`{old}`")
             for new, old in self.renames
@@ -115,7 +124,7 @@ class Join(Node):
         ]
         attributes += [a for a in right.attributes if a.name not in left]
         key_order = [a for a in attributes if a.in_key] + [a for a in attributes if not a.in_key]
-        self._set_heading(Heading(tuple(key_order)))
+        self._set_heading(Heading(_plain(key_order)))
 
     @property
     def common(self) -> tuple[str, ...]:
@@ -134,9 +143,13 @@ class Aggregate(Node):
 
     def __post_init__(self) -> None:
         group = _require(self.keep, self.group.heading)
-        kept = [a for a in group.attributes if a.in_key or a.name in self.keep]
+        kept = list(_plain([a for a in group.attributes if a.in_key or a.name in self.keep]))
         for new, _ in self.computed:
             _check_name(new)
+            if new in group:
+                raise ArgumentError(
+                    f"aggr() cannot compute `{new}`: the grouping query already has that attribute."
+                )
         computed = [
             Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
             for n, e in self.computed
@@ -156,18 +169,18 @@ class Union(Node):
                 f"Union needs the same primary key on both sides; got ({', '.join(left.primary_key)}) "
                 f"and ({', '.join(right.primary_key)})."
             )
-        left_only = {n for n in left.secondary_attributes if n not in right}
-        right_only = {n for n in right.secondary_attributes if n not in left}
-        if (left_only or right_only) and set(left.secondary_attributes) & set(right.secondary_attributes):
+        shared = set(left.secondary_attributes) & set(right.secondary_attributes)
+        if shared:
             raise DataJointError(
-                "Union operands must have the same secondary attributes, or none in common (an outer "
-                "union); project them first."
+                f"The operands of a union must not share secondary attributes (both have {', '.join(sorted(shared))}), "
+                "as in DataJoint: a key could get two different values. Project them away or rename them."
             )
+        left_only = set(left.secondary_attributes)
         extra = [a for a in right.attributes if a.name not in left]
         self._set_heading(
             Heading(
-                tuple(replace(a, nullable=True) if a.name in left_only else a for a in left.attributes)
-                + tuple(replace(a, nullable=True) for a in extra)
+                _plain([replace(a, nullable=True) if a.name in left_only else a for a in left.attributes])
+                + _plain([replace(a, nullable=True) for a in extra])
             )
         )
 
@@ -187,7 +200,7 @@ class Top(Node):
     offset: int = 0
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading)
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
 
 
 @dataclass(frozen=True)
@@ -199,7 +212,7 @@ class Distinct(Node):
 
     def __post_init__(self) -> None:
         source = _require(self.attributes, self.source.heading)
-        self._set_heading(Heading(tuple(replace(source[n], in_key=True) for n in self.attributes)))
+        self._set_heading(Heading(_plain([replace(source[n], in_key=True) for n in self.attributes])))
 
 
 @dataclass(frozen=True)
@@ -213,7 +226,7 @@ class Promote(Node):
         source = _require(self.attributes, self.source.heading)
         promoted = [replace(a, in_key=True) if a.name in self.attributes else a for a in source.attributes]
         ordered = [a for a in promoted if a.in_key] + [a for a in promoted if not a.in_key]
-        self._set_heading(Heading(tuple(ordered)))
+        self._set_heading(Heading(_plain(ordered)))
 
 
 def _check_name(name: str) -> None:

@@ -172,17 +172,18 @@ def test_top_inside_top():
 
 
 def test_union_operands_are_subqueries_with_parameters_in_order():
-    first = restrict(student, {"year": 1})
-    second = restrict(student, {"year": 2})
+    first = Project(restrict(student, {"year": 1}), keep=())
+    second = Project(restrict(student, {"year": 2}), keep=())
     text, params = sql(Union(first, second))
     assert text == (
-        "SELECT `student_id`, `name`, `year` FROM ((SELECT `student_id`, `name`, `year` FROM `lab`.`student` "
-        "WHERE (`year` = %s)) UNION (SELECT `student_id`, `name`, `year` FROM `lab`.`student` WHERE (`year` = %s))) "
-        "AS `$q1`"
+        "SELECT `student_id` FROM ((SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s)) UNION "
+        "(SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s))) AS `$q1`"
     )
     assert params == [1, 2]
     with pytest.raises(DataJointError, match="same primary key"):
         Union(student, course)
+    with pytest.raises(DataJointError, match="must not share secondary attributes"):
+        Union(student, student)
 
 
 def test_universal_set_distinct_values():
@@ -209,5 +210,5 @@ def test_outer_union_left_joins_both_ways():
     right = Project(student, keep=("year",))
     text, _ = sql(Union(left, right))
     assert text.count("LEFT JOIN") == 2 and "UNION" in text
-    with pytest.raises(DataJointError, match="same secondary attributes"):
+    with pytest.raises(DataJointError, match="must not share secondary attributes"):
         Union(student, Project(student, keep=("name",), computed=(("extra", "1"),)))

@@ -34,7 +34,7 @@ def test_catalog_statements_bind_values():
         ),
         (
             "replace",
-            "INSERT INTO `s`.`t` (`id`, `v`) VALUES (%s, %s) ON DUPLICATE KEY UPDATE `s`.`t`.`v` = VALUES(`v`)",
+            "REPLACE INTO `s`.`t` (`id`, `v`) VALUES (%s, %s)",
         ),
     ],
 )

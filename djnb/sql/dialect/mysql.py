@@ -135,8 +135,6 @@ class MySQLDialect(Dialect):
             # A no-op update skips duplicates without INSERT IGNORE's silencing of other errors.
             first = f"{table}.{self.quote(primary_key[0] if primary_key else columns[0])}"
             return f"{sql} ON DUPLICATE KEY UPDATE {first} = {first}"  # qualified: SELECT sources too
-        if on_duplicate == "replace":
-            others = [c for c in columns if c not in primary_key] or list(columns[:1])
-            updates = ", ".join(f"{table}.{self.quote(c)} = VALUES({self.quote(c)})" for c in others)
-            return f"{sql} ON DUPLICATE KEY UPDATE {updates}"
+        if on_duplicate == "replace":  # DataJoint's REPLACE: the old row goes, defaults included
+            return "REPLACE" + sql[len("INSERT") :]
         raise ArgumentError(f"on_duplicate must be 'error', 'ignore' or 'replace'; got {on_duplicate!r}")
