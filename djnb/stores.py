@@ -8,6 +8,7 @@ DataJoint's ids. Transfers of many objects run concurrently in a bounded thread 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import uuid
@@ -117,10 +118,79 @@ class FileBackend:
         self.path(relative).unlink(missing_ok=True)
 
 
+class S3Backend:
+    """A bucket on an S3-compatible server, through the ``minio`` client (as DataJoint uses).
+
+    minio is an optional extra (``pip install djnb[s3]``), imported only when an s3 store is used.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        try:
+            import minio  # optional: only s3 stores need it
+        except ImportError:
+            raise DataJointError("s3 stores need the minio client: pip install 'djnb[s3]'.") from None
+        self.errors = minio.error
+        self.client = minio.Minio(
+            spec["endpoint"], access_key=spec["access_key"], secret_key=spec["secret_key"],
+            secure=bool(spec.get("secure", False)),
+        )  # fmt: skip
+        self.bucket, self.prefix = spec["bucket"], PurePosixPath(spec["location"].strip("/"))
+        try:
+            exists = self.client.bucket_exists(self.bucket)
+        except self.errors.S3Error as err:
+            raise BucketInaccessible(
+                f"Cannot use bucket {self.bucket!r} at {spec['endpoint']}: {err.code}. Check the credentials."
+            ) from None
+        except Exception as err:  # network errors of any kind: say where and what
+            raise BucketInaccessible(f"Cannot reach the s3 server {spec['endpoint']}: {err}.") from None
+        if not exists:
+            raise BucketInaccessible(
+                f"Bucket {self.bucket!r} does not exist at {spec['endpoint']}: create it first."
+            )
+
+    def key(self, relative: PurePosixPath) -> str:
+        return str(self.prefix / relative)
+
+    def put(self, relative: PurePosixPath, data: bytes) -> None:
+        self.client.put_object(self.bucket, self.key(relative), io.BytesIO(data), length=len(data))
+
+    def get(self, relative: PurePosixPath) -> bytes:
+        try:
+            response = self.client.get_object(self.bucket, self.key(relative))
+        except self.errors.S3Error as err:
+            if err.code == "NoSuchKey":
+                raise MissingExternalFile(
+                    f"Missing external object s3://{self.bucket}/{self.key(relative)}."
+                ) from None
+            raise BucketInaccessible(
+                f"Cannot read s3://{self.bucket}/{self.key(relative)}: {err.code}."
+            ) from None
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def put_file(self, local: Path, relative: PurePosixPath) -> None:
+        self.client.fput_object(self.bucket, self.key(relative), str(local))
+
+    def get_file(self, relative: PurePosixPath, local: Path) -> None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(self.get(relative))
+
+    def exists(self, relative: PurePosixPath) -> bool:
+        try:
+            self.client.stat_object(self.bucket, self.key(relative))
+        except self.errors.S3Error:
+            return False
+        return True
+
+    def remove(self, relative: PurePosixPath) -> None:
+        self.client.remove_object(self.bucket, self.key(relative))
+
+
 def backend_for(spec: dict) -> Any:
-    if spec["protocol"] == "file":
-        return FileBackend(spec["location"])
-    raise DataJointError("s3 stores are not available yet in this version; use a file store.")
+    return FileBackend(spec["location"]) if spec["protocol"] == "file" else S3Backend(spec)
 
 
 class ExternalTable(FreeTable):
@@ -205,7 +275,7 @@ class ExternalTable(FreeTable):
                     "are immutable: give the new version a new name."
                 )
             return object_id
-        if self.spec["protocol"] == "file" and stage.resolve() != Path(self.spec["location"]).resolve():
+        if self.spec["protocol"] == "s3" or stage.resolve() != Path(self.spec["location"]).resolve():
             self.backend.put_file(local, PurePosixPath(relative))
         self._track(
             object_id,

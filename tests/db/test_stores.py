@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
+import minio
 import numpy as np
 import pytest
 
@@ -24,20 +30,78 @@ class Graph(dj.AttributeAdapter):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stores")
+def s3_server(tmp_path_factory):
+    """A local S3-compatible server (moto) with a bucket; yields the store settings."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = minio.Minio(f"127.0.0.1:{port}", access_key="testing", secret_key="testing", secure=False)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.make_bucket("djnb")
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.2)
+    settings = {"protocol": "s3", "endpoint": f"127.0.0.1:{port}", "bucket": "djnb", "access_key": "testing",
+                "secret_key": "testing", "location": "djnb/objects"}  # fmt: skip
+    yield settings, client
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module", params=["file", "s3"])
+def store(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"stores_{request.param}")
     location, stage, cache = root / "store", root / "stage", root / "cache"
     for folder in (location, stage, cache):
         folder.mkdir()
-    spec = {"raw": {"protocol": "file", "location": str(location), "stage": str(stage)}}
-    with dj.config(stores=spec):
-        yield {"location": location, "stage": stage, "cache": cache, "root": root}
+    if request.param == "file":
+        spec, client = {"protocol": "file", "location": str(location)}, None
+    else:
+        spec, client = request.getfixturevalue("s3_server")
+    with dj.config(stores={"raw": {**spec, "stage": str(stage)}}):
+        yield {
+            "protocol": request.param,
+            "location": location,
+            "stage": stage,
+            "cache": cache,
+            "client": client,
+        }
+
+
+def stored_objects(store) -> list[str]:
+    """Names of the stored objects (files or bucket keys)."""
+    if store["protocol"] == "file":
+        return [p.name for p in store["location"].rglob("*") if p.is_file()]
+    return [o.object_name.rsplit("/", 1)[-1] for o in store["client"].list_objects("djnb", recursive=True)]
+
+
+def tamper(store, object_id: uuid.UUID) -> None:
+    if store["protocol"] == "file":
+        next(p for p in store["location"].rglob(object_id.hex) if p.is_file()).write_bytes(b"tampered")
+        return
+    name = next(
+        o.object_name
+        for o in store["client"].list_objects("djnb", recursive=True)
+        if o.object_name.endswith(object_id.hex)
+    )
+    store["client"].put_object("djnb", name, io.BytesIO(b"tampered"), length=8)
 
 
 @pytest.fixture(scope="module")
 def tables(server, prefix, store):
     connection = dj.Connection(**server)
-    schema = dj.Schema(f"{prefix}_store", connection=connection, context={"graph": Graph()})
+    schema = dj.Schema(
+        f"{prefix}_store_{store['protocol']}", connection=connection, context={"graph": Graph()}
+    )
 
     @schema
     class Item(dj.Manual):
@@ -99,10 +163,10 @@ def test_cleanup_of_unused_objects(tables, store):
     before = len(tracked)
     (item & {"item_id": 20}).delete(safemode=False)
     assert len(tracked.unused()) == 1
-    files_before = sum(1 for p in store["location"].rglob("*") if p.is_file())
+    objects_before = len(stored_objects(store))
     assert tracked.delete(delete_external_files=True) == []
     assert len(tracked) == before - 1
-    assert sum(1 for p in store["location"].rglob("*") if p.is_file()) == files_before - 1
+    assert len(stored_objects(store)) == objects_before - 1
 
 
 def test_cache_hits_and_altered_objects(tables, store):
@@ -110,10 +174,9 @@ def test_cache_hits_and_altered_objects(tables, store):
     item.insert1({"item_id": 30, "data": {"value": 30}})
     raw = item.connection.query(f"SELECT data FROM {item.full_table_name} WHERE item_id = 30").fetchone()[0]
     object_id = uuid.UUID(bytes=raw)
-    stored = next(p for p in store["location"].rglob(object_id.hex) if p.is_file())
     with dj.config(cache=str(store["cache"])):
         assert (item & {"item_id": 30}).fetch1("data") == {"value": 30}
-        stored.write_bytes(b"tampered")
+        tamper(store, object_id)
         assert (item & {"item_id": 30}).fetch1("data") == {"value": 30}  # served from the cache
     with pytest.raises(dj.DataJointError, match="altered"):
         (item & {"item_id": 30}).fetch1("data")
@@ -136,3 +199,16 @@ def test_many_external_blobs_in_one_fetch(tables):
     item.insert([{"item_id": 1000 + i, "data": np.full(100, i)} for i in range(200)])
     values = (item & "item_id >= 1000").fetch("data", order_by="item_id")
     assert [v[0] for v in values] == list(range(200))
+
+
+def test_s3_missing_bucket_and_unreachable_server(s3_server, server, prefix):
+    settings, _ = s3_server
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_s3err", connection=connection)
+    missing = {"bad": {**settings, "bucket": "missing"}}
+    with dj.config(stores=missing), pytest.raises(dj.errors.BucketInaccessible, match="does not exist"):
+        schema.external["bad"]
+    gone = {"gone": {**settings, "endpoint": "127.0.0.1:1"}}
+    with dj.config(stores=gone), pytest.raises(dj.errors.BucketInaccessible, match="Cannot reach"):
+        schema.external["gone"]
+    connection.close()
