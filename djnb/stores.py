@@ -219,6 +219,16 @@ class ExternalTable(FreeTable):
         self._track(object_id, len(blob))
         return object_id
 
+    def put_many(self, blobs: list[bytes]) -> list[uuid.UUID]:
+        """Upload many blobs concurrently, then track them in one batched statement."""
+        ids = [uuid_from_bytes(blob) for blob in blobs]
+        unique = dict(zip(ids, blobs, strict=True))
+        with ThreadPoolExecutor(max_workers=min(TRANSFER_THREADS, max(len(unique), 1))) as pool:
+            list(pool.map(lambda item: self.backend.put(self.object_path(item[0]), item[1]), unique.items()))
+        sql = self.connection.dialect.insert(self.full_table_name, ["hash", "size"], "ignore", ["hash"])
+        self.connection.query_many(sql, [(object_id.bytes, len(blob)) for object_id, blob in unique.items()])
+        return ids
+
     def get(self, object_id: uuid.UUID) -> bytes:
         cache = config["cache"]
         cached = Path(cache, *subfold(object_id.hex, CACHE_SUBFOLDING), object_id.hex) if cache else None
