@@ -21,6 +21,8 @@ WORKLOADS = {
     "fetch_100k": "data:Fetch",
     "populate_1k": "populate:Direct",
     "populate_1k_jobs": "populate:Reserved",
+    "external_file": "external:FileStore",
+    "external_s3": "external:S3Store",
 }
 
 

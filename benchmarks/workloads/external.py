@@ -1,0 +1,146 @@
+"""Fetch of 1,000 external blobs of 100 KB from a file store and from an S3 server (moto).
+
+The blobs are inserted once by djnb; DataJoint 0.14 fetches the same rows (so this also shows
+that DataJoint reads what djnb wrote). Floor: reading the same objects' bytes directly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SCHEMA = "djnb_bench_external"
+COUNT = 1000
+SIZE = 100_000
+STATE: dict = {}
+DEFINITION = """
+item_id : int
+---
+data : blob@{store}
+"""
+
+
+def count(smoke: bool) -> int:
+    return 20 if smoke else COUNT
+
+
+def _start_s3() -> dict:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import minio
+
+    client = minio.Minio(f"127.0.0.1:{port}", access_key="bench", secret_key="bench", secure=False)
+    for _ in range(150):
+        try:
+            client.make_bucket("bench")
+            break
+        except Exception:
+            time.sleep(0.2)
+    STATE["moto"] = process
+    return {"protocol": "s3", "endpoint": f"127.0.0.1:{port}", "bucket": "bench", "location": "objects",
+            "access_key": "bench", "secret_key": "bench"}  # fmt: skip
+
+
+def stores() -> dict:
+    return STATE["stores"]
+
+
+def setup(server: dict, smoke: bool) -> None:
+    import numpy as np
+
+    import djnb as dj
+
+    folder = tempfile.mkdtemp(prefix="djnb-bench-store-")
+    STATE["stores"] = {"benchfile": {"protocol": "file", "location": folder}, "benchs3": _start_s3()}
+    os.environ["DJNB_BENCH_STORES"] = repr(STATE["stores"])
+    connection = dj.Connection(server["host"], server["user"], server["password"], port=server["port"])
+    connection.query(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
+    with dj.config(stores=stores()):
+        schema = dj.Schema(SCHEMA, connection=connection)
+        rng = np.random.default_rng(0)
+        for store in stores():
+            table = schema(
+                type(f"Item{store.title()}", (dj.Manual,), {"definition": DEFINITION.format(store=store)})
+            )
+            table.insert([{"item_id": i, "data": rng.random(SIZE // 8)} for i in range(count(smoke))])
+    connection.close()
+
+
+def teardown(server: dict) -> None:
+    import pymysql
+
+    connection = pymysql.connect(**server, autocommit=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
+    connection.close()
+    if "moto" in STATE:
+        STATE["moto"].terminate()
+
+
+def _fetcher(contender: str, server: dict, store: str):
+    import ast
+
+    specs = ast.literal_eval(os.environ["DJNB_BENCH_STORES"])
+    if contender == "djnb":
+        import djnb as dj
+    else:
+        import datajoint as dj
+
+        dj.config["database.use_tls"] = False
+    dj.config["database.host"], dj.config["database.user"] = server["host"], server["user"]
+    dj.config["database.password"], dj.config["database.port"] = server["password"], server["port"]
+    dj.config["stores"] = specs
+    schema = dj.Schema(SCHEMA, connection=dj.conn(), create_tables=False)
+    table = schema(type(f"Item{store.title()}", (dj.Manual,), {"definition": DEFINITION.format(store=store)}))
+    return lambda: table.fetch("data")
+
+
+def _floor(server: dict, store: str):
+    """Read each object's bytes, one after another, with the same client library."""
+    import ast
+    import pathlib
+
+    spec = ast.literal_eval(os.environ["DJNB_BENCH_STORES"])[store]
+    if spec["protocol"] == "file":
+        files = [p for p in pathlib.Path(spec["location"]).rglob("*") if p.is_file()]
+        return lambda: [p.read_bytes() for p in files]
+    import minio
+
+    client = minio.Minio(spec["endpoint"], access_key="bench", secret_key="bench", secure=False)
+    names = [o.object_name for o in client.list_objects("bench", recursive=True)]
+
+    def read_all() -> None:
+        for name in names:
+            response = client.get_object("bench", name)
+            response.read()
+            response.close()
+            response.release_conn()
+
+    return read_all
+
+
+class FileStore:
+    DESCRIPTION = "fetch 1,000 external blobs of 100 KB, file store (floor: read the files)"
+
+    @staticmethod
+    def make(contender: str, smoke: bool, server: dict):
+        return (
+            _floor(server, "benchfile") if contender == "floor" else _fetcher(contender, server, "benchfile")
+        )
+
+
+class S3Store:
+    DESCRIPTION = "the same from a local S3 server (moto; floor: sequential GETs)"
+
+    @staticmethod
+    def make(contender: str, smoke: bool, server: dict):
+        return _floor(server, "benchs3") if contender == "floor" else _fetcher(contender, server, "benchs3")
