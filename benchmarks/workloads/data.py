@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from benchmarks.workloads.server import configure, drop_schema, run_sql
+
 ROWS = 100_000
 SCHEMA = "djnb_bench_data"
 DEFINITION = """
@@ -21,34 +23,25 @@ def rows(smoke: bool) -> list[tuple]:
 
 
 def setup(server: dict, smoke: bool) -> None:
-    import pymysql
-
-    connection = pymysql.connect(**server, autocommit=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
-        cursor.execute(f"CREATE DATABASE `{SCHEMA}`")
-        cursor.execute(
+    run_sql(
+        server,
+        [
+            f"DROP DATABASE IF EXISTS `{SCHEMA}`",
+            f"CREATE DATABASE `{SCHEMA}`",
             f"CREATE TABLE `{SCHEMA}`.`row` (`id` int NOT NULL, `a` int NOT NULL, `b` double NOT NULL, "
-            "`c` float NOT NULL, `d` varchar(32) NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB"
-        )
-        cursor.executemany(f"INSERT INTO `{SCHEMA}`.`row` VALUES (%s, %s, %s, %s, %s)", rows(smoke))
-    connection.close()
+            "`c` float NOT NULL, `d` varchar(32) NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB",
+        ],
+        (f"INSERT INTO `{SCHEMA}`.`row` VALUES (%s, %s, %s, %s, %s)", rows(smoke)),
+    )
 
 
 def teardown(server: dict) -> None:
-    import pymysql
-
-    connection = pymysql.connect(**server, autocommit=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
-    connection.close()
+    drop_schema(server, SCHEMA)
 
 
 def _table(dj, server: dict, **options):
     """The same class for djnb and DataJoint (both find the existing table)."""
-    dj.config["database.host"], dj.config["database.user"] = server["host"], server["user"]
-    dj.config["database.password"], dj.config["database.port"] = server["password"], server["port"]
-    dj.config.update(options)
+    configure(dj, server, **options)
     schema = dj.Schema(SCHEMA, connection=dj.conn())
 
     @schema

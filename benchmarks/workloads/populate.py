@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+from benchmarks.workloads.server import configure, drop_schema, run_sql
+
 SCHEMA = "djnb_bench_populate"
 KEYS = 1000
 
@@ -16,37 +18,26 @@ def count(smoke: bool) -> int:
 
 
 def setup(server: dict, smoke: bool) -> None:
-    import pymysql
-
-    connection = pymysql.connect(**server, autocommit=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
-        cursor.execute(f"CREATE DATABASE `{SCHEMA}`")
-        cursor.execute(
-            f"CREATE TABLE `{SCHEMA}`.`key` (`key_id` int NOT NULL, PRIMARY KEY (`key_id`)) ENGINE=InnoDB"
-        )
-        cursor.execute(
+    run_sql(
+        server,
+        [
+            f"DROP DATABASE IF EXISTS `{SCHEMA}`",
+            f"CREATE DATABASE `{SCHEMA}`",
+            f"CREATE TABLE `{SCHEMA}`.`key` (`key_id` int NOT NULL, PRIMARY KEY (`key_id`)) ENGINE=InnoDB",
             f"CREATE TABLE `{SCHEMA}`.`__target` (`key_id` int NOT NULL, `value` int NOT NULL, PRIMARY KEY (`key_id`), "
-            f"FOREIGN KEY (`key_id`) REFERENCES `{SCHEMA}`.`key` (`key_id`) ON UPDATE CASCADE ON DELETE RESTRICT) ENGINE=InnoDB"
-        )
-        cursor.executemany(f"INSERT INTO `{SCHEMA}`.`key` VALUES (%s)", [(i,) for i in range(count(smoke))])
-    connection.close()
+            f"FOREIGN KEY (`key_id`) REFERENCES `{SCHEMA}`.`key` (`key_id`) ON UPDATE CASCADE ON DELETE RESTRICT) ENGINE=InnoDB",
+        ],
+        (f"INSERT INTO `{SCHEMA}`.`key` VALUES (%s)", [(i,) for i in range(count(smoke))]),
+    )
 
 
 def teardown(server: dict) -> None:
-    import pymysql
-
-    connection = pymysql.connect(**server, autocommit=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
-    connection.close()
+    drop_schema(server, SCHEMA)
 
 
 def _pipeline(dj, server: dict, **options):
     """The same classes for djnb and DataJoint (both find the existing tables)."""
-    dj.config["database.host"], dj.config["database.user"] = server["host"], server["user"]
-    dj.config["database.password"], dj.config["database.port"] = server["password"], server["port"]
-    dj.config.update({"loglevel": "WARNING", **options})
+    configure(dj, server, loglevel="WARNING", **options)
     schema = dj.Schema(SCHEMA, connection=dj.conn())
 
     @schema
