@@ -179,7 +179,7 @@ class Table(QueryExpression, metaclass=TableMeta):
     # -- declaration
     def declare(self, context: Mapping[str, Any] | None = None) -> list[str]:
         """Create the table from ``definition``; returns the external stores it uses."""
-        spec = parse_definition(self.definition)
+        spec = parse_definition(self.definition, table=self.full_table_name)
         context = self._context if context is None else context
         parents = [self._resolve(fk, context or {}) for fk in spec.foreign_keys]
         try:
@@ -345,7 +345,7 @@ class Table(QueryExpression, metaclass=TableMeta):
         # the current definition, with parents under placeholder names: only attributes matter
         placeholders = {name: f"Parent{n}" for n, name in enumerate(self.parents())}
         old = parse_definition(describe_table(self, placeholders))
-        new = parse_definition(self.definition)
+        new = parse_definition(self.definition, table=self.full_table_name)
         current = sorted(
             _fk_signature(info["attr_map"], info["primary"])
             for _, info in self.parents(foreign_key_info=True)

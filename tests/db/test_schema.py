@@ -235,6 +235,17 @@ def test_unknown_parent_suggests_a_name(pipeline):
         schema(Broken, context=space)
     assert caught.value.line_no == 2 and "-> Sesion" in str(caught.value)
 
+    class Misspelled(dj.Manual):
+        definition = """
+        x : int
+        ---
+        notes : varchr(20)
+        """
+
+    with pytest.raises(dj.errors.DefinitionError, match="Did you mean `varchar") as caught:
+        schema(Misspelled, context=space)
+    assert f"`{schema.database}`.`misspelled`, line 4" in str(caught.value)
+
 
 def test_drop_removes_dependents_children_first(server, prefix):
     connection = dj.Connection(**server)
