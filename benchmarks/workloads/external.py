@@ -7,11 +7,9 @@ that DataJoint reads what djnb wrote). Floor: reading the same objects' bytes di
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
+
+from benchmarks.workloads.server import start_s3
 
 SCHEMA = "djnb_bench_external"
 COUNT = 1000
@@ -29,25 +27,8 @@ def count(smoke: bool) -> int:
 
 
 def _start_s3() -> dict:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    import minio
-
-    client = minio.Minio(f"127.0.0.1:{port}", access_key="bench", secret_key="bench", secure=False)
-    for _ in range(150):
-        try:
-            client.make_bucket("bench")
-            break
-        except Exception:
-            time.sleep(0.2)
-    STATE["moto"] = process
-    return {"protocol": "s3", "endpoint": f"127.0.0.1:{port}", "bucket": "bench", "location": "objects",
-            "access_key": "bench", "secret_key": "bench"}  # fmt: skip
+    STATE["moto"], settings, _ = start_s3("bench", key="bench")
+    return settings
 
 
 def stores() -> dict:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
-import minio
 import numpy as np
 import pytest
 
 import djnb as dj
+from benchmarks.workloads.server import start_s3
 
 
 class Graph(dj.AttributeAdapter):
@@ -32,26 +28,7 @@ class Graph(dj.AttributeAdapter):
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
     """A local S3-compatible server (moto) with a bucket; yields the store settings."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = minio.Minio(f"127.0.0.1:{port}", access_key="testing", secret_key="testing", secure=False)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.make_bucket("djnb")
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.2)
-    settings = {"protocol": "s3", "endpoint": f"127.0.0.1:{port}", "bucket": "djnb", "access_key": "testing",
-                "secret_key": "testing", "location": "djnb/objects"}  # fmt: skip
+    process, settings, client = start_s3("djnb")
     yield settings, client
     process.terminate()
     process.wait(timeout=30)
