@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import blob, hooks
+from .concurrency import concurrently
 from .definition import classify_type
 from .errors import DataJointError
 from .heading import Attribute, Heading
@@ -102,15 +103,27 @@ def fetch_stored(attribute: Attribute, values: list, squeeze: bool, context: Con
         raise DataJointError("External storage is not available (import djnb.stores).")
     external = hooks.external(context.connection, attribute.database, attribute.store)
     ids = [None if v is None else uuid.UUID(bytes=bytes(v)) for v in values]
+    present = [i for i in ids if i is not None]
     if attribute.category == "EXTERNAL_BLOB":
-        data = external.get_many([i for i in ids if i is not None])
-        return [None if i is None else blob.unpack(data[i], squeeze=squeeze) for i in ids]
-    if attribute.category == "FILEPATH":
-        return [None if i is None else external.download_filepath(i) for i in ids]
-    return [
-        None if i is None else save_attachment(external.attachment_name(i), None, (external, i), context)
-        for i in ids
-    ]
+        # each object is unpacked by the thread that fetched it: zlib and hashing overlap transfers
+        found = external.get_many(present, lambda data: blob.unpack(data, squeeze=squeeze))
+    elif attribute.category == "FILEPATH":
+        found = external.download_filepaths(present)
+    else:
+        names = external.attachment_names(present)
+        # attachments of one name are saved one after another (a name taken by other contents
+        # gets a numbered sibling); different names download concurrently
+        by_name: dict[str, list[uuid.UUID]] = {}
+        for object_id in dict.fromkeys(present):
+            by_name.setdefault(names[object_id], []).append(object_id)
+        found = {}
+
+        def save_group(group: list[uuid.UUID]) -> None:
+            for object_id in group:
+                found[object_id] = save_attachment(names[object_id], None, (external, object_id), context)
+
+        concurrently(save_group, by_name.values(), external.backend.threads)
+    return [None if i is None else found[i] for i in ids]
 
 
 def save_attachment(name: str, data: bytes | None, source: Any, context: Context) -> str:

@@ -12,19 +12,18 @@ import io
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import hooks
+from .concurrency import TRANSFER_THREADS, concurrently
 from .connection import Connection
 from .errors import BucketInaccessible, ConfigError, DataJointError, MissingExternalFile
 from .expression import U
 from .settings import check_store, config
 from .table import FreeTable, declare_external_table
 
-TRANSFER_THREADS = 16
 CACHE_SUBFOLDING = (2, 2)
 
 
@@ -64,6 +63,10 @@ def store_spec(store: str) -> dict:
 
 class FileBackend:
     """A store on a (shared) file system."""
+
+    #: reads, hashing and zlib are CPU-bound on a local disk (more threads only contend for
+    #: the GIL) and latency-bound on a network file system: a few threads per core serve both
+    threads = max(4, 2 * (os.cpu_count() or 1))
 
     def __init__(self, location: str) -> None:
         self.root = Path(location)
@@ -113,6 +116,8 @@ class S3Backend:
     minio is an optional extra (``pip install djnb[s3]``), imported only when an s3 store is used.
     """
 
+    #: transfers are latency-bound: many requests in flight
+    threads = TRANSFER_THREADS
     #: S3 error codes that mean the server refused these credentials
     AUTH_CODES = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken")
 
@@ -236,8 +241,11 @@ class ExternalTable(FreeTable):
         """Upload many blobs concurrently, then track them in one batched statement."""
         ids = [uuid_from_bytes(blob) for blob in blobs]
         unique = dict(zip(ids, blobs, strict=True))
-        with ThreadPoolExecutor(max_workers=min(TRANSFER_THREADS, max(len(unique), 1))) as pool:
-            list(pool.map(lambda item: self.backend.put(self.object_path(item[0]), item[1]), unique.items()))
+        concurrently(
+            lambda item: self.backend.put(self.object_path(item[0]), item[1]),
+            unique.items(),
+            self.backend.threads,
+        )
         sql = self.connection.dialect.insert(self.full_table_name, ["hash", "size"], "ignore", ["hash"])
         self.connection.query_many(sql, [(object_id.bytes, len(blob)) for object_id, blob in unique.items()])
         return ids
@@ -257,11 +265,14 @@ class ExternalTable(FreeTable):
             cached.write_bytes(data)
         return data
 
-    def get_many(self, object_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-        """Fetch many objects concurrently (a bounded pool: one round trip each, in parallel)."""
+    def get_many(
+        self, object_ids: list[uuid.UUID], transform: Callable[[bytes], Any] | None = None
+    ) -> dict[uuid.UUID, Any]:
+        """Fetch many objects concurrently, each passed through ``transform`` (e.g. unpacked) in
+        the same worker so that decoding overlaps the transfers too."""
         unique = list(dict.fromkeys(object_ids))
-        with ThreadPoolExecutor(max_workers=min(TRANSFER_THREADS, max(len(unique), 1))) as pool:
-            return dict(zip(unique, pool.map(self.get, unique), strict=True))
+        work = self.get if transform is None else (lambda object_id: transform(self.get(object_id)))
+        return dict(zip(unique, concurrently(work, unique, self.backend.threads), strict=True))
 
     # -- attachments
     def upload_attachment(self, local: Path) -> uuid.UUID:
@@ -271,8 +282,27 @@ class ExternalTable(FreeTable):
         self._track(object_id, local.stat().st_size, attachment_name=name)
         return object_id
 
+    def rows(self, object_ids: list[uuid.UUID], *names: str) -> dict[uuid.UUID, dict]:
+        """The tracking rows of ``object_ids`` in one query; a missing row is an error."""
+        unique = list(dict.fromkeys(object_ids))
+        found: dict[uuid.UUID, dict] = {}
+        for start in range(0, len(unique), 1000):  # keep IN (...) lists moderate
+            chunk = [{"hash": i.bytes} for i in unique[start : start + 1000]]
+            for row in (self & chunk).fetch("hash", *names, as_dict=True):
+                found[row["hash"]] = row
+        missing = [str(i) for i in unique if i not in found]
+        if missing:
+            raise MissingExternalFile(
+                f"{len(missing)} object(s) of store {self.store!r} are not tracked in {self.full_table_name}, "
+                f"e.g. {missing[0]}."
+            )
+        return found
+
     def attachment_name(self, object_id: uuid.UUID) -> str:
-        return (self & {"hash": object_id.bytes}).fetch1("attachment_name")
+        return self.rows([object_id], "attachment_name")[object_id]["attachment_name"]
+
+    def attachment_names(self, object_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return {i: row["attachment_name"] for i, row in self.rows(object_ids, "attachment_name").items()}
 
     def download_attachment(self, object_id: uuid.UUID, name: str, local: Path) -> None:
         self.backend.get_file(self.object_path(object_id, "." + name), local)
@@ -309,19 +339,29 @@ class ExternalTable(FreeTable):
         return object_id
 
     def download_filepath(self, object_id: uuid.UUID) -> str:
-        row = (self & {"hash": object_id.bytes}).fetch1()
-        relative = PurePosixPath(row["filepath"])
+        return self.download_filepaths([object_id])[object_id]
+
+    def download_filepaths(self, object_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Local paths of tracked files: one query for their rows, then concurrent downloads of
+        those not already in the stage, each checked against its recorded checksum."""
+        rows = self.rows(object_ids, "filepath", "size", "contents_hash")
         stage = Path(self.spec.get("stage") or self.spec["location"])
-        local = stage / relative
         limit = config["filepath_checksum_size_limit"]
-        checkable = row["contents_hash"] is not None and (limit is None or row["size"] < limit)
-        if not local.is_file():
-            self.backend.get_file(relative, local)
-        if checkable and uuid_from_file(local) != row["contents_hash"]:
-            raise DataJointError(
-                f"The file {local} does not match the checksum recorded when it was inserted."
-            )
-        return str(local)
+
+        def download(row: dict) -> str:
+            relative = PurePosixPath(row["filepath"])
+            local = stage / relative
+            checkable = row["contents_hash"] is not None and (limit is None or row["size"] < limit)
+            if not local.is_file():
+                self.backend.get_file(relative, local)
+            if checkable and uuid_from_file(local) != row["contents_hash"]:
+                raise DataJointError(
+                    f"The file {local} does not match the checksum recorded when it was inserted "
+                    f"(store {self.store!r}): it was changed after insert."
+                )
+            return str(local)
+
+        return dict(zip(rows, concurrently(download, rows.values(), self.backend.threads), strict=True))
 
     # -- cleanup
     def references(self) -> list[tuple[str, str]]:
