@@ -76,6 +76,8 @@ def _store(attribute: Attribute, value: Any, table: Any) -> bytes:
     """Attachments, external blobs and filepaths: store the object, bind its id (or contents)."""
     if attribute.category == "INTERNAL_ATTACH":
         path = Path(value)
+        if not path.is_file():
+            raise ArgumentError(f"`{attribute.name}` is an attachment; {path} is not a file. Check the path.")
         return path.name.encode() + b"\0" + path.read_bytes()
     if hooks.external is None or table is None:
         raise DataJointError(f"`{attribute.name}` ({attribute.type}) needs its schema's external storage.")
@@ -145,7 +147,7 @@ def insert_rows(
                     "Pass ignore_extra_fields=True to skip such fields."
                 )
         pending.append((tuple(names), row))
-    stored = _upload_external_blobs(table, heading, pending)
+    stored = _upload_external(table, heading, pending)
     groups: dict[tuple[str, ...], list[tuple]] = {}
     for index, (names, row) in enumerate(pending):
         values = tuple(
@@ -174,11 +176,19 @@ def insert_rows(
     return count
 
 
-def _upload_external_blobs(table: Table, heading: Heading, pending: list) -> dict[tuple[str, int], bytes]:
-    """Pack and upload every external blob of the insert concurrently; (column, row) -> id bytes."""
+STORED_CATEGORIES = ("EXTERNAL_BLOB", "EXTERNAL_ATTACH", "FILEPATH")
+
+
+def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tuple[str, int], bytes]:
+    """Store every external blob, attachment and filepath of the insert, concurrently per column
+    and tracked in one statement per column; returns (column, row) -> id bytes."""
     stored: dict[tuple[str, int], bytes] = {}
     for attribute in heading.attributes:
-        if attribute.category != "EXTERNAL_BLOB" or attribute.adapter is not None or hooks.external is None:
+        if (
+            attribute.category not in STORED_CATEGORIES
+            or attribute.adapter is not None
+            or hooks.external is None
+        ):
             continue
         items = [
             (i, row[attribute.name])
@@ -188,7 +198,17 @@ def _upload_external_blobs(table: Table, heading: Heading, pending: list) -> dic
         if not items:
             continue
         external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
-        ids = external.put_many([pack(value) for _, value in items])
+        try:
+            if attribute.category == "EXTERNAL_BLOB":
+                ids = external.put_many([pack(value) for _, value in items])
+            elif attribute.category == "EXTERNAL_ATTACH":
+                ids = external.upload_attachments([Path(value) for _, value in items])
+            else:
+                ids = external.upload_filepaths([Path(value) for _, value in items])
+        except DataJointError as err:
+            raise type(err)(
+                f"`{attribute.name}` ({attribute.type}) of {table.full_table_name}: {err}"
+            ) from None
         stored.update(
             {(attribute.name, i): object_id.bytes for (i, _), object_id in zip(items, ids, strict=True)}
         )

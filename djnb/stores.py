@@ -276,14 +276,36 @@ class ExternalTable(FreeTable):
 
     # -- attachments
     def upload_attachment(self, local: Path) -> uuid.UUID:
-        name = local.name
-        object_id = uuid_from_file(local, prefix=name + "\0")
-        self.backend.put_file(local, self.object_path(object_id, "." + name))
-        self._track(object_id, local.stat().st_size, attachment_name=name)
-        return object_id
+        return self.upload_attachments([local])[0]
 
-    def rows(self, object_ids: list[uuid.UUID], *names: str) -> dict[uuid.UUID, dict]:
-        """The tracking rows of ``object_ids`` in one query; a missing row is an error."""
+    def upload_attachments(self, files: list[Path]) -> list[uuid.UUID]:
+        """Upload files as attachments concurrently; track them in one statement."""
+        unique = list(dict.fromkeys(Path(f) for f in files))
+        for local in unique:
+            if not local.is_file():
+                raise MissingExternalFile(f"The attachment {local} is not a file; check the path.")
+
+        def upload(local: Path) -> tuple:
+            name = local.name
+            object_id = uuid_from_file(local, prefix=name + "\0")
+            self.backend.put_file(local, self.object_path(object_id, "." + name))
+            return object_id.bytes, local.stat().st_size, name
+
+        tracked = concurrently(upload, unique, self.backend.threads)
+        self._track_many(["hash", "size", "attachment_name"], tracked)
+        ids = {local: uuid.UUID(bytes=row[0]) for local, row in zip(unique, tracked, strict=True)}
+        return [ids[Path(f)] for f in files]
+
+    def _track_many(self, columns: list[str], rows: list[tuple]) -> None:
+        if rows:
+            sql = self.connection.dialect.insert(self.full_table_name, columns, "ignore", ["hash"])
+            self.connection.query_many(sql, rows)
+
+    def rows(
+        self, object_ids: list[uuid.UUID], *names: str, missing_ok: bool = False
+    ) -> dict[uuid.UUID, dict]:
+        """The tracking rows of ``object_ids`` in one query; a missing row is an error unless
+        ``missing_ok``."""
         unique = list(dict.fromkeys(object_ids))
         found: dict[uuid.UUID, dict] = {}
         for start in range(0, len(unique), 1000):  # keep IN (...) lists moderate
@@ -291,7 +313,7 @@ class ExternalTable(FreeTable):
             for row in (self & chunk).fetch("hash", *names, as_dict=True):
                 found[row["hash"]] = row
         missing = [str(i) for i in unique if i not in found]
-        if missing:
+        if missing and not missing_ok:
             raise MissingExternalFile(
                 f"{len(missing)} object(s) of store {self.store!r} are not tracked in {self.full_table_name}, "
                 f"e.g. {missing[0]}."
@@ -309,34 +331,52 @@ class ExternalTable(FreeTable):
 
     # -- filepaths
     def upload_filepath(self, local: Path) -> uuid.UUID:
+        return self.upload_filepaths([local])[0]
+
+    def upload_filepaths(self, files: list[Path]) -> list[uuid.UUID]:
+        """Register files of the stage (uploading them unless the stage is the store itself).
+
+        Checksums and uploads run concurrently; known files are looked up in one query. A path
+        inserted before with other contents is refused: files in a filepath store are immutable.
+        """
         stage = Path(self.spec.get("stage") or self.spec["location"])
-        try:
-            relative = local.resolve().relative_to(stage.resolve())
-        except ValueError:
-            raise DataJointError(
-                f"{local} is not inside the stage {stage} of store {self.store!r}."
-            ) from None
-        object_id = uuid_from_bytes(str(PurePosixPath(relative)).encode())
-        size = local.stat().st_size
+        resolved_stage = stage.resolve()
+        copy = self.spec["protocol"] == "s3" or resolved_stage != Path(self.spec["location"]).resolve()
         limit = config["filepath_checksum_size_limit_insert"]
-        contents = uuid_from_file(local) if limit is None or size < limit else None
-        existing = (self & {"hash": object_id.bytes}).fetch(as_dict=True)
-        if existing:
-            if contents is not None and existing[0]["contents_hash"] not in (None, contents):
-                raise DataJointError(
-                    f"The file {relative} was already inserted with other contents. Files in a filepath store "
-                    "are immutable: give the new version a new name."
+        relatives: dict[Path, PurePosixPath] = {}
+        for local in dict.fromkeys(Path(f) for f in files):
+            if not local.is_file():
+                raise MissingExternalFile(
+                    f"The file {local} does not exist; filepaths must name existing files."
                 )
-            return object_id
-        if self.spec["protocol"] == "s3" or stage.resolve() != Path(self.spec["location"]).resolve():
-            self.backend.put_file(local, PurePosixPath(relative))
-        self._track(
-            object_id,
-            size,
-            filepath=str(PurePosixPath(relative)),
-            contents_hash=contents.bytes if contents else None,
-        )
-        return object_id
+            try:
+                relatives[local] = PurePosixPath(local.resolve().relative_to(resolved_stage))
+            except ValueError:
+                raise DataJointError(
+                    f"{local} is not inside the stage {stage} of store {self.store!r}: copy it there "
+                    "or set dj.config['stores'][...]['stage']."
+                ) from None
+        ids = {local: uuid_from_bytes(str(relative).encode()) for local, relative in relatives.items()}
+        known = self.rows(list(ids.values()), "contents_hash", missing_ok=True)
+
+        def register(local: Path) -> tuple | None:
+            size = local.stat().st_size
+            contents = uuid_from_file(local) if limit is None or size < limit else None
+            object_id = ids[local]
+            if object_id in known:
+                if contents is not None and known[object_id]["contents_hash"] not in (None, contents):
+                    raise DataJointError(
+                        f"The file {relatives[local]} was already inserted into store {self.store!r} with "
+                        "other contents. Files in a filepath store are immutable: give the new version a new name."
+                    )
+                return None
+            if copy:
+                self.backend.put_file(local, relatives[local])
+            return object_id.bytes, size, str(relatives[local]), contents.bytes if contents else None
+
+        new = [row for row in concurrently(register, list(ids), self.backend.threads) if row is not None]
+        self._track_many(["hash", "size", "filepath", "contents_hash"], new)
+        return [ids[Path(f)] for f in files]
 
     def download_filepath(self, object_id: uuid.UUID) -> str:
         return self.download_filepaths([object_id])[object_id]

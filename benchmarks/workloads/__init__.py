@@ -23,6 +23,7 @@ WORKLOADS = {
     "populate_1k_jobs": "populate:Reserved",
     "external_file": "external:FileStore",
     "external_s3": "external:S3Store",
+    "external_s3_remote": "external:RemoteS3Store",
 }
 
 

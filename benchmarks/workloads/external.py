@@ -1,4 +1,6 @@
-"""Fetch of 1,000 external blobs of 100 KB from a file store and from an S3 server (SeaweedFS).
+"""Fetch of 1,000 external blobs of 100 KB from a file store and from an S3 server (SeaweedFS),
+on this machine and behind a proxy that adds 10 ms of round-trip time (a store in another
+building or cloud region, where one request after another is what makes fetches slow).
 
 The blobs are inserted once by djnb; DataJoint 0.14 fetches the same rows (so this also shows
 that DataJoint reads what djnb wrote). Floor: reading the same objects' bytes directly.
@@ -9,11 +11,13 @@ from __future__ import annotations
 import os
 import tempfile
 
+from benchmarks.workloads import latency
 from benchmarks.workloads.server import LocalS3
 
 SCHEMA = "djnb_bench_external"
 COUNT = 1000
 SIZE = 100_000
+REMOTE_RTT_MS = 10
 STATE: dict = {}
 DEFINITION = """
 item_id : int
@@ -26,9 +30,12 @@ def count(smoke: bool) -> int:
     return 20 if smoke else COUNT
 
 
-def _start_s3() -> dict:
+def _start_s3() -> tuple[dict, dict]:
+    """Settings of the local S3 server, directly and behind the latency proxy."""
     STATE["s3"] = LocalS3("bench")
-    return STATE["s3"].settings
+    near = STATE["s3"].settings
+    STATE["proxy"], endpoint = latency.start(near["endpoint"], REMOTE_RTT_MS)
+    return near, {**near, "endpoint": endpoint}
 
 
 def stores() -> dict:
@@ -41,7 +48,12 @@ def setup(server: dict, smoke: bool) -> None:
     import djnb as dj
 
     folder = tempfile.mkdtemp(prefix="djnb-bench-store-")
-    STATE["stores"] = {"benchfile": {"protocol": "file", "location": folder}, "benchs3": _start_s3()}
+    near, far = _start_s3()
+    STATE["stores"] = {
+        "benchfile": {"protocol": "file", "location": folder},
+        "benchs3": near,
+        "benchfar": far,
+    }
     os.environ["DJNB_BENCH_STORES"] = repr(STATE["stores"])
     connection = dj.Connection(server["host"], server["user"], server["password"], port=server["port"])
     connection.query(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
@@ -63,6 +75,8 @@ def teardown(server: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{SCHEMA}`")
     connection.close()
+    if "proxy" in STATE:
+        STATE["proxy"].kill()
     if "s3" in STATE:
         STATE["s3"].stop()
 
@@ -132,3 +146,11 @@ class S3Store:
     @staticmethod
     def make(contender: str, smoke: bool, server: dict):
         return _floor(server, "benchs3") if contender == "floor" else _fetcher(contender, server, "benchs3")
+
+
+class RemoteS3Store:
+    DESCRIPTION = f"the same through {REMOTE_RTT_MS} ms of added round-trip time (floor: GETs in 16 threads)"
+
+    @staticmethod
+    def make(contender: str, smoke: bool, server: dict):
+        return _floor(server, "benchfar") if contender == "floor" else _fetcher(contender, server, "benchfar")

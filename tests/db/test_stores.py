@@ -177,6 +177,49 @@ def test_many_external_blobs_in_one_fetch(tables):
     assert [v[0] for v in values] == list(range(200))
 
 
+def test_many_attachments_and_filepaths_in_one_fetch(tables, store, tmp_path):
+    """Downloads run concurrently; attachments that share a name still never overwrite each other."""
+    _, item = tables
+    rows = []
+    for i in range(40):
+        source = tmp_path / "src" / str(i) / ("same.txt" if i < 10 else f"file{i}.txt")
+        source.parent.mkdir(parents=True)
+        source.write_text(f"attachment {i}")
+        staged = store["stage"] / "many" / f"rec{i}.dat"
+        staged.parent.mkdir(exist_ok=True)
+        staged.write_text(f"recording {i}")
+        rows.append({"item_id": 2000 + i, "outside": source, "path": staged})
+    item.insert(rows)
+    for i in range(40):  # fetching must download them again
+        (store["stage"] / "many" / f"rec{i}.dat").unlink()
+    target = tmp_path / "downloads"
+    outside, paths = (item & "item_id >= 2000 and item_id < 2040").fetch(
+        "outside", "path", order_by="item_id", download_path=str(target)
+    )
+    assert [Path(p).read_text() for p in outside] == [f"attachment {i}" for i in range(40)]
+    assert len(set(outside)) == 40 and all(Path(p).parent == target for p in outside)
+    assert [Path(p).read_text() for p in paths] == [f"recording {i}" for i in range(40)]
+
+
+def test_missing_files_and_files_outside_the_stage_are_refused(tables, store, tmp_path):
+    schema, item = tables
+    before = len(schema.external["raw"])
+    missing = tmp_path / "nowhere.txt"
+    with pytest.raises(
+        dj.errors.ArgumentError, match=r"`inline` is an attachment; .*nowhere.txt is not a file"
+    ):
+        item.insert1({"item_id": 3000, "inline": missing})
+    with pytest.raises(
+        dj.errors.MissingExternalFile, match=r"`outside` \(attach@raw\).*nowhere.txt is not a file"
+    ):
+        item.insert1({"item_id": 3000, "outside": missing})
+    elsewhere = tmp_path / "elsewhere.dat"
+    elsewhere.write_bytes(b"x")
+    with pytest.raises(dj.DataJointError, match=r"`path` \(filepath@raw\).*not inside the stage"):
+        item.insert1({"item_id": 3000, "path": elsewhere})
+    assert not (item & {"item_id": 3000}) and len(schema.external["raw"]) == before  # nothing was stored
+
+
 def test_s3_missing_bucket_wrong_credentials_and_unreachable_server(s3_server, server, prefix):
     settings, _ = s3_server
     connection = dj.Connection(**server)
