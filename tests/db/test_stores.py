@@ -170,6 +170,19 @@ def test_changed_filepath_contents_are_refused(tables, store):
         (item & {"item_id": 40}).fetch1("path")
 
 
+def test_checksum_size_limit_skips_checks_of_large_files(tables, store):
+    """Files at or over filepath_checksum_size_limit are not hashed on fetch (as in DataJoint)."""
+    _, item = tables
+    file = store["stage"] / "large.dat"
+    file.write_bytes(b"0123456789")
+    item.insert1({"item_id": 45, "path": file})
+    file.write_bytes(b"9876543210")  # changed after insert
+    with dj.config(filepath_checksum_size_limit=10):
+        assert Path((item & {"item_id": 45}).fetch1("path")).read_bytes() == b"9876543210"
+    with dj.config(filepath_checksum_size_limit=11), pytest.raises(dj.DataJointError, match="checksum"):
+        (item & {"item_id": 45}).fetch1("path")
+
+
 def test_many_external_blobs_in_one_fetch(tables):
     _, item = tables
     item.insert([{"item_id": 1000 + i, "data": np.full(100, i)} for i in range(200)])

@@ -229,7 +229,8 @@ def test_save_is_atomic_and_private(tmp_path):
 
 def test_secrets_inside_stores_and_tls_options_are_masked():
     cfg = Config(environ={})
-    cfg["stores"] = {"raw": {"protocol": "s3", "access_key": "AKIA", "secret_key": "s3cr3t-key"}}
+    cfg["stores"] = {"raw": {"protocol": "s3", "endpoint": "s3.lab.org:9000", "bucket": "lab", "location": "x",
+                             "access_key": "AKIA", "secret_key": "s3cr3t-key"}}  # fmt: skip
     cfg["database.use_tls"] = {"ca": "/ca.pem", "key_password": "tls-pass"}
     text = repr(cfg)
     assert "s3cr3t-key" not in text and "tls-pass" not in text
