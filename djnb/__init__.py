@@ -21,6 +21,9 @@ __all__ = [
     "Computed",
     "Connection",
     "DataJointError",
+    "Di",
+    "Diagram",
+    "ERD",
     "FreeTable",
     "Imported",
     "Lookup",
@@ -67,6 +70,9 @@ _LAZY = {
     "key_hash": "djnb.hashing",
     "Top": "djnb.expression",
     "AndList": "djnb.sql.conditions",
+    "Diagram": "djnb.diagram",
+    "ERD": "djnb.diagram",
+    "Di": "djnb.diagram",
     "Not": "djnb.sql.conditions",
 }
 # submodules that load on first attribute access (they import numpy)

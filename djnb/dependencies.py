@@ -24,6 +24,7 @@ class ForeignKey:
     parent: str
     attr_map: dict[str, str]  # child attribute -> parent attribute, in key order
     primary: bool  # every foreign-key attribute is in the child's primary key
+    multi: bool = True  # one-to-many: the foreign key is not the child's whole primary key
 
     @property
     def aliased(self) -> bool:
@@ -35,7 +36,7 @@ class ForeignKey:
             "attr_map": dict(self.attr_map),
             "primary": self.primary,
             "aliased": self.aliased,
-            "multi": False,
+            "multi": self.multi,
         }
 
 
@@ -47,6 +48,7 @@ class Dependencies:
         self.schemas: set[str] = set()
         self.keys: list[ForeignKey] = []
         self.nodes: set[str] = set()
+        self.primary_keys: dict[str, list[str]] = {}
 
     def load(self, schemas: Iterable[str] | None = None) -> None:
         """(Re)read the foreign keys of ``schemas`` (default: those loaded before)."""
@@ -78,11 +80,14 @@ class Dependencies:
                 (child, constraint), {"parent": full_name(ref_schema, ref_table), "map": {}}
             )
             entry["map"][column] = ref_column
-        self.nodes = set(primary)
+        self.nodes, self.primary_keys = set(primary), dict(primary)
         self.keys = [
-            ForeignKey(child, entry["parent"], entry["map"], primary=set(entry["map"]) <= set(primary[child]))
+            ForeignKey(
+                child, entry["parent"], entry["map"],
+                primary=set(entry["map"]) <= set(primary[child]), multi=set(entry["map"]) != set(primary[child]),
+            )
             for (child, _), entry in grouped.items()
-        ]
+        ]  # fmt: skip
         self.nodes |= {key.parent for key in self.keys}
 
     def parents(self, table: str, primary: bool | None = None) -> list[ForeignKey]:

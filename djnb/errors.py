@@ -8,8 +8,8 @@ into these classes in exactly one place, the connection layer.
     DataJointError
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
-    ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
     │   └── MissingCredentialsError no user configured for a server connection
+    ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
     ├── ConnectError                the server cannot be reached or refuses the session
     │   └── TLSError                TLS was required and could not be established
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
@@ -30,7 +30,8 @@ into these classes in exactly one place, the connection layer.
     │   ├── BlobTypeError           a value of a type the format cannot hold (also a TypeError)
     │   └── NativeBlobsDisabledError a Python-native (dj0) value while they are disabled
     ├── MissingExternalFile
-    └── BucketInaccessible
+    ├── BucketInaccessible
+    └── RendererMissingError        no Graphviz executable to draw a diagram with
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ __all__ = [
     "NativeBlobsDisabledError",
     "QueryError",
     "QuerySyntaxError",
+    "RendererMissingError",
     "TLSError",
     "TransactionError",
     "UnknownAttributeError",
@@ -200,3 +202,7 @@ class MissingExternalFile(DataJointError):
 
 class BucketInaccessible(DataJointError):
     """An object-store bucket cannot be reached with the configured credentials."""
+
+
+class RendererMissingError(DataJointError):
+    """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""

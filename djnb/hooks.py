@@ -14,6 +14,9 @@ confirm: Callable[[str], bool] | None = None
 #: external(connection, schema, store) -> the store's tracking table (installed by djnb.stores)
 external: Callable[[Any, str, str], Any] | None = None
 
+#: show(obj) displays a rich object (a Diagram's draw()); the Jupyter layer installs it.
+show: Callable[[Any], None] | None = None
+
 #: progress(done, total, key) while populate runs with display_progress=True.
 progress: Callable[[int, int, Mapping | None], None] | None = None
 
