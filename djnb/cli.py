@@ -1,4 +1,5 @@
-"""The ``djnb`` command line: ``djnb info`` (version, configuration, connection status)."""
+"""The ``djnb`` command line: ``djnb info`` (version, configuration, connection status),
+``djnb demo`` (a small pipeline, end to end) and ``djnb populate`` (a worker)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .connection import Connection
+from .demo import run as run_demo
 from .errors import DataJointError
 from .settings import config
 from .version import __version__
@@ -33,6 +35,13 @@ def render_info(check_connection: bool = True) -> str:
 
 
 def _connection_status() -> str:
+    if config.backend() == "sqlite":
+        try:
+            connection = Connection()
+        except DataJointError as err:
+            return f"FAILED: {err}"
+        connection.close()
+        return f"embedded SQLite database {connection.conn_info['path']} (no database.host configured)"
     if config["database.user"] is None:
         return "not configured (set database.user / DJ_USER to connect to a server)"
     try:
@@ -108,7 +117,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--restriction", action="append", default=[], help="SQL restriction of the keys (repeatable)"
     )
     work.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    demo = commands.add_parser(
+        "demo", help="declare, fill, populate, query and draw a small example pipeline"
+    )
+    demo.add_argument("--diagram", default="djnb_demo.svg", help="where to write the pipeline's diagram")
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        try:
+            return run_demo(sys.stdout, Path(args.diagram))
+        except DataJointError as err:
+            print(f"djnb demo: {err}", file=sys.stderr)
+            return 2
     if args.command == "populate":
         try:
             return populate_command(args)

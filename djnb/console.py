@@ -29,12 +29,12 @@ class ProgressBar:
         now = time.monotonic()
         if self.started is None or done <= 1:
             self.started = now
-        elapsed = max(now - self.started, 1e-9)
-        rate = done / elapsed
-        left = (total - done) / rate if rate else 0
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0.001 else 0.0
         width = 30
         filled = int(width * done / max(total, 1))
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.1f}/s  ETA {left:.0f}s"
+        timing = f"{rate:.1f}/s  ETA {(total - done) / rate:.0f}s" if rate else "--/s  ETA --"
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {timing}"
         self.stream.write(line + ("\n" if done >= total else ""))
         self.stream.flush()
 

@@ -237,7 +237,7 @@ class QueryExpression:
         names = list(dict.fromkeys(wanted)) if attributes else heading.names
         rows = self._rows(names, node)
         context = fetching.Context(self.connection, self._query_context or {}, download_path)
-        columns = fetching.decode_rows(heading, names, rows, squeeze, context)
+        columns = fetching.decode_rows(heading, names, rows, squeeze, context, self.connection.dialect)
         if not attributes:
             if as_dict:
                 return fetching.as_dicts(names, columns)
@@ -332,7 +332,10 @@ class QueryExpression:
         }
         shown = [n for n in names if n not in hidden]
         rows = self._rows(shown, TopNode(self.node, limit + 1, ("KEY",), 0)) if shown else []
-        columns = fetching.decode_rows(heading, shown, rows, squeeze=False) if shown else []
+        columns = (
+            fetching.decode_rows(heading, shown, rows, squeeze=False, dialect=self.connection.dialect)
+            if shown else []
+        )  # fmt: skip
         by_name = dict(zip(shown, columns, strict=True))
         table = [
             [BLOB if n in hidden else by_name[n][i] for n in names] for i in range(min(len(rows), limit))

@@ -35,8 +35,12 @@ class Context:
     download_path: str = "."
 
 
-def decoder(attribute: Attribute, squeeze: bool) -> Decoder | None:
+def decoder(attribute: Attribute, squeeze: bool, dialect: Any = None) -> Decoder | None:
     """How to turn the driver's value of ``attribute`` into the user's; None: as it comes."""
+    if dialect is not None and attribute.sql_type and not attribute.is_blob:
+        converted = dialect.value_decoder(attribute.sql_type)
+        if converted is not None:
+            return converted
     if attribute.is_blob:
         return lambda value: None if value is None else blob.unpack(value, squeeze=squeeze)
     if attribute.uuid:
@@ -62,8 +66,9 @@ def decode_rows(
     rows: Sequence[tuple],
     squeeze: bool,
     context: Context | None = None,
+    dialect: Any = None,
 ) -> list[list]:
-    """Columns of decoded values, one list per name."""
+    """Columns of decoded values, one list per name (``dialect``: the engine's value forms)."""
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
     for index, name in enumerate(names):
         if name not in heading:
@@ -82,7 +87,7 @@ def decode_rows(
                 raise DataJointError(f"Fetching `{name}` ({attribute.type}) needs the query's connection.")
             columns[index] = fetch_stored(attribute, columns[index], squeeze, context)
         else:
-            decode = decoder(attribute, squeeze)
+            decode = decoder(attribute, squeeze, dialect)
             if decode is not None:
                 columns[index] = [decode(value) for value in columns[index]]
         if adapter is not None:

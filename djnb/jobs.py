@@ -109,9 +109,16 @@ class JobTable(FreeTable):
         user's sessions: then only this user's reservations are judged.
         """
         reserved = self & {"status": "reserved"} & ({"table_name": table_name} if table_name else True)
-        rows = reserved.fetch("table_name", "key_hash", "connection_id", "user", as_dict=True)
+        rows = reserved.fetch("table_name", "key_hash", "connection_id", "user", "host", "pid", as_dict=True)
         if not rows:
             return 0
+        if self.connection.backend == "sqlite":  # no server sessions: workers are local processes
+            dead = [r for r in rows if r["host"] == platform.node() and not _process_alive(r["pid"])]
+            if dead:
+                (
+                    self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]
+                ).delete_quick()
+            return len(dead)
         sessions = self.connection.query("SELECT id, user FROM information_schema.processlist").fetchall()
         alive = {session[0] for session in sessions}
         me = self._user.split("@")[0]
@@ -124,7 +131,7 @@ class JobTable(FreeTable):
             (self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]).delete_quick()
         return len(dead)
 
-    def _may_see_all_sessions(self) -> bool:
+    def _may_see_all_sessions(self) -> bool:  # MySQL: may this account see every session?
         grants = " ".join(str(row[0]) for row in self.connection.query("SHOW GRANTS")).upper()
         return "PROCESS" in grants or "ALL PRIVILEGES ON *.*" in grants
 
@@ -145,3 +152,15 @@ class JobTable(FreeTable):
         """Delete error entries so that populate retries those keys."""
         query = self & {"status": "error"} & ({"table_name": table_name} if table_name else True)
         return query.delete_quick(get_count=True) or 0
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True

@@ -52,7 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "database.port": 3306,
     "database.reconnect": True,
     "database.use_tls": None,
-    "database.backend": "mysql",
+    "database.backend": None,  # automatic: see backend_for()
+    "database.path": "djnb.sqlite",
     "connection.init_function": None,
     "connection.charset": "",
     "loglevel": "INFO",
@@ -76,6 +77,7 @@ ENV_VARS: dict[str, str] = {
     "DJ_PASS": "database.password",
     "DJ_PORT": "database.port",
     "DJ_BACKEND": "database.backend",
+    "DJNB_DATABASE_PATH": "database.path",
     "DJ_LOG_LEVEL": "loglevel",
     "DJ_AWS_ACCESS_KEY_ID": "external.aws_access_key_id",
     "DJ_AWS_SECRET_ACCESS_KEY": "external.aws_secret_access_key",
@@ -165,11 +167,13 @@ def _host(key: str, value: Any) -> str:
     return value.strip()
 
 
-def _backend(key: str, value: Any) -> str:
+def _backend(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
     name = BACKEND_ALIASES.get(str(value).lower(), str(value).lower())
     if isinstance(value, str) and name in BACKENDS:
         return name
-    raise _bad(key, "one of " + ", ".join(map(repr, BACKENDS)), value)
+    raise _bad(key, "one of " + ", ".join(map(repr, BACKENDS)) + " (or None: automatic)", value)
 
 
 def _loglevel(key: str, value: Any) -> str:
@@ -266,6 +270,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "database.reconnect": _boolean,
     "database.use_tls": _use_tls,
     "database.backend": _backend,
+    "database.path": _text(optional=False),
     "connection.init_function": _text(optional=True),
     "connection.charset": _text(optional=False),
     "loglevel": _loglevel,
@@ -371,6 +376,15 @@ class Config(MutableMapping):
         if key in self._defaults:
             return "default"
         raise KeyError(key)
+
+    def backend(self, host_given: bool = False) -> str:
+        """The database backend to use: ``database.backend`` if set; else MySQL/MariaDB when a
+        host is configured anywhere (file, environment, assignment) or given, else the embedded
+        SQLite database at ``database.path``."""
+        chosen = self["database.backend"]
+        if chosen:
+            return chosen
+        return "mysql" if host_given or self.source("database.host") != "default" else "sqlite"
 
     # -- display, never showing secrets
     def redacted(self) -> dict[str, Any]:

@@ -406,11 +406,12 @@ class ExternalTable(FreeTable):
     # -- cleanup
     def references(self) -> list[tuple[str, str]]:
         """(table, column) pairs of the schema that reference this store."""
-        sql = (
-            "SELECT table_name, column_name FROM information_schema.key_column_usage "
-            "WHERE referenced_table_schema = %s AND referenced_table_name = %s"
-        )
-        return list(self.connection.query(sql, (self.database, self.table_name)).fetchall())
+        rows = self.connection.query(*self.connection.dialect.foreign_keys([self.database])).fetchall()
+        return [
+            (table, column)
+            for _, _, table, column, parent_schema, parent_table, _ in rows
+            if (parent_schema, parent_table) == (self.database, self.table_name)
+        ]
 
     def used(self) -> Any:
         return self & self._referencing()

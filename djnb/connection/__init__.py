@@ -23,12 +23,19 @@ def conn(
     """The process-wide connection, opened from ``dj.config`` on first use.
 
     Arguments override the configuration; ``reset=True`` opens a fresh connection.
-    Credentials are never prompted for: without a user this raises MissingCredentialsError.
+    With no host given or configured (and no ``database.backend``), this is the embedded SQLite
+    database at ``dj.config["database.path"]``. Credentials are never prompted for: for a
+    server without a user this raises MissingCredentialsError.
     """
     global _default
     if _default is not None and not reset and host is None and user is None:
         return _default
     user = user if user is not None else config["database.user"]
+    if config.backend(host_given=host is not None) == "sqlite":  # the embedded default: no account
+        _default = Connection(
+            init_fun=init_fun if init_fun is not None else config["connection.init_function"]
+        )
+        return _default
     if user is None:
         raise MissingCredentialsError(
             "No database user is configured. Set dj.config['database.user'] and "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,47 +30,58 @@ from ..errors import (
 )
 from ..settings import config, split_host, validate
 from ..sql.dialect import Dialect, get_dialect
-from . import mysql_driver
+from . import mysql_driver, sqlite_driver
 from .info import ConnInfo, RedactedDict
 
 logger = logging.getLogger("djnb")
 
-_DRIVERS: dict[str, ModuleType] = {"mysql": mysql_driver}
+_DRIVERS: dict[str, ModuleType] = {"mysql": mysql_driver, "sqlite": sqlite_driver}
+_ANNOUNCED: set[tuple[str, str]] = set()  # (backend, address) already named in the log
 _MAX_SQL_IN_MESSAGE = 300
 
 
 class Connection:
-    """A session with a database server.
+    """A session with a database server, or with the embedded SQLite database.
 
     ``Connection(host, user, password, port=None, init_fun=None, use_tls=None)`` as in
     DataJoint. ``host`` may be "host:port". ``use_tls``: None uses TLS when the server offers
     it, True requires it, False disables it, a dict passes SSL options (e.g. ``{"ca": path}``).
+    ``Connection(backend="sqlite", path="lab.sqlite")`` opens an SQLite file; with no backend
+    and no host given or configured, that is the default (``dj.config["database.path"]``).
     """
 
     def __init__(
         self,
-        host: str,
-        user: str | None,
-        password: str | None,
+        host: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
         port: int | None = None,
         init_fun: str | None = None,
         use_tls: bool | dict | None = None,
         *,
         backend: str | None = None,
+        path: str | None = None,
         charset: str | None = None,
         reconnect: bool | None = None,
         connect_timeout: float = 10,
     ) -> None:
-        backend = validate("database.backend", backend or config["database.backend"])
+        backend = validate("database.backend", backend) or config.backend(host_given=host is not None)
         self.dialect: Dialect = get_dialect(backend)
         self._driver = _DRIVERS[backend]
         use_tls = validate("database.use_tls", use_tls)
-        if port is not None:
-            port = validate("database.port", port)
-        host, port = split_host(validate("database.host", host), port)
-        port = port or config["database.port"] or self.dialect.default_port
+        if backend == "sqlite":
+            host, port = "", 0
+            path = str(
+                Path(validate("database.path", path or config["database.path"])).expanduser().absolute()
+            )
+        else:
+            if port is not None:
+                port = validate("database.port", port)
+            host, port = split_host(validate("database.host", host or config["database.host"]), port)
+            port = port or config["database.port"] or self.dialect.default_port
         self._info = ConnInfo(
             backend=backend,
+            path=path or "",
             host=host,
             port=port,
             user=user,
@@ -98,6 +110,7 @@ class Connection:
             password=info.password,
             ssl_input=info.use_tls,
             backend=info.backend,
+            path=info.path or None,
         )
 
     @property
@@ -111,6 +124,8 @@ class Connection:
 
     def __repr__(self) -> str:
         state = "connected" if self._session is not None else "disconnected"
+        if self._info.backend == "sqlite":
+            return f"DataJoint connection ({state}) sqlite:{self._info.path}"
         return f"DataJoint connection ({state}) {self._info.user}@{self._info.address}"
 
     # -- session lifecycle
@@ -131,6 +146,13 @@ class Connection:
             except self._driver.DRIVER_ERRORS as err:
                 raise self._translate(err, sql) from err
         self._connection_id = self._driver.session_id(self._session)
+        if (info.backend, info.address) not in _ANNOUNCED:  # say plainly which database this is
+            _ANNOUNCED.add((info.backend, info.address))
+            where = (
+                f"the embedded SQLite database {info.path}" if info.backend == "sqlite"
+                else f"the {self.dialect.name} server {info.address} as {info.user}"
+            )  # fmt: skip
+            logger.info("djnb is using %s", where)
         if info.use_tls not in (None, False) and not self.tls_cipher:
             self.close()
             raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")
@@ -322,6 +344,7 @@ class Connection:
             cls = TLSError
         else:
             cls = self.dialect.error_class(code) or QueryError
+        message = self.dialect.error_message(code, message)
         text = message if code == -1 else f"{message} ({self.dialect.name} error {code})"
         if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
             text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"

@@ -18,9 +18,12 @@ class ConnInfo:
     charset: str = ""
     init_command: str | None = None
     connect_timeout: float = 10
+    path: str = ""  # the database file of an embedded backend (SQLite)
 
     @property
     def address(self) -> str:
+        if self.backend == "sqlite":
+            return self.path
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 

@@ -170,8 +170,10 @@ class Compiler:
             left, right = Join(left, right, left_outer=True), Join(right, left, left_outer=True)
         left_sql, left_params = self.render(self.select_columns(left, names))
         right_sql, right_params = self.render(self.select_columns(right, names))
-        self.aliases += 1
-        source = f"(({left_sql}) UNION ({right_sql})) AS `$q{self.aliases}`"
+        self.aliases += 3
+        a, b, c = (f"`$q{self.aliases - i}`" for i in (2, 1, 0))
+        # each side as a derived table: every engine reads this form (SQLite refuses "(x) UNION (y)")
+        source = f"(SELECT * FROM ({left_sql}) AS {a} UNION SELECT * FROM ({right_sql}) AS {b}) AS {c}"
         return Select([(f"`{n}`", n) for n in names], source, [*left_params, *right_params])
 
     def _top(self, node: Top) -> Select:

@@ -1,9 +1,13 @@
-"""Fixtures for tests against a real MariaDB/MySQL server.
+"""Fixtures for tests against the real databases: a MariaDB/MySQL server and SQLite.
 
 The server comes from DJNB_TEST_HOST/PORT/USER/PASSWORD (default root@127.0.0.1:3306, no
 password). Each test module gets its own random schema prefix; every schema under it is
-dropped when the module ends. With no server reachable the tests are skipped, unless CI is
-set: then they fail.
+dropped when the module ends. With no server reachable the server tests are skipped, unless
+CI is set: then they fail.
+
+A module runs against the backends named in its ``BACKENDS`` (default: MySQL only, for the
+modules that test server features, each saying why); ``server`` then gives the arguments of a
+``dj.Connection`` for each in turn. The SQLite database is a file per test session.
 """
 
 from __future__ import annotations
@@ -26,9 +30,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "BACKENDS", ("mysql",))
+        if metafunc.definition.get_closest_marker("mysql_only"):  # its reason is in the marker
+            backends = ("mysql",)
+        metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def server() -> dict:
-    """Connection arguments of the test server; skip (or fail under CI) when it is down."""
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Connection arguments for ``backend``; skip (or fail under CI) when the server is down."""
+    if backend == "sqlite":
+        return {"backend": "sqlite", "path": str(tmp_path_factory.mktemp("sqlite") / "djnb.sqlite")}
     arguments = dict(host=SERVER.host, port=SERVER.port, user=SERVER.user, password=SERVER.password)
     try:
         dj.Connection(**arguments, connect_timeout=5).close()
@@ -67,7 +86,8 @@ def prefix(server: dict) -> Iterator[str]:
     yield name
     admin = dj.Connection(**server)
     admin.query("SET FOREIGN_KEY_CHECKS = 0")  # schemas of one module may reference each other
-    rows = admin.query("SHOW DATABASES LIKE %s", (name + "%",)).fetchall()
-    for (schema,) in rows:
-        admin.query(*admin.dialect.drop_schema(schema))
+    for (schema,) in admin.query(*admin.dialect.list_schemas()).fetchall():
+        if schema.startswith(name):
+            admin.query(*admin.dialect.drop_schema(schema))
+    admin.query("SET FOREIGN_KEY_CHECKS = 1")
     admin.close()

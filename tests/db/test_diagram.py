@@ -15,6 +15,8 @@ import pytest
 import djnb as dj
 from djnb.render.diagram import node_id
 
+BACKENDS = ("mysql", "sqlite")
+
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 

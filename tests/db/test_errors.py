@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import djnb as dj
 from djnb import errors
+
+BACKENDS = ("mysql", "sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +21,10 @@ def schema(server: dict, prefix: str) -> Iterator[str]:
     name = f"{prefix}_err"
     admin.query(f"CREATE DATABASE `{name}`")
     admin.query(f"CREATE TABLE `{name}`.`parent` (id int PRIMARY KEY) ENGINE=InnoDB")
+    check = " CHECK (small BETWEEN -128 AND 127)" if admin.backend == "sqlite" else ""  # strict mode's range
     admin.query(
-        f"CREATE TABLE `{name}`.`child` (id int PRIMARY KEY, parent_id int NOT NULL, "
-        "small tinyint, FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB"
+        f"CREATE TABLE `{name}`.`child` (id int PRIMARY KEY, parent_id int NOT NULL, small tinyint{check}, "
+        f"FOREIGN KEY (parent_id) REFERENCES `{name}`.`parent` (id)) ENGINE=InnoDB"
     )
     admin.query(f"INSERT INTO `{name}`.`parent` VALUES (1)")
     admin.query(f"INSERT INTO `{name}`.`child` VALUES (1, 1, 0)")
@@ -62,6 +66,7 @@ def test_server_errors_map_to_djnb_classes(connection, schema, sql, error, text)
     assert isinstance(caught.value.__cause__, Exception)  # the driver error stays attached
 
 
+@pytest.mark.mysql_only("user accounts and passwords: SQLite has none")
 def test_access_denied_maps_to_access_error(connect, restricted_user, schema):
     limited = connect(**restricted_user)
     assert limited.query(f"SELECT COUNT(*) FROM `{schema}`.`parent`").fetchone() == (1,)
@@ -72,6 +77,7 @@ def test_access_denied_maps_to_access_error(connect, restricted_user, schema):
         limited.query("CREATE DATABASE `djtest_not_allowed`")
 
 
+@pytest.mark.mysql_only("user accounts and passwords: SQLite has none")
 def test_wrong_password_is_an_authentication_error(server, restricted_user):
     wrong = {**restricted_user, "password": "wrong-password"}
     with pytest.raises(errors.AuthenticationError, match="DJ_PASS") as caught:
@@ -80,6 +86,7 @@ def test_wrong_password_is_an_authentication_error(server, restricted_user):
     assert "wrong-password" not in str(caught.value)
 
 
+@pytest.mark.mysql_only("user accounts and passwords: SQLite has none")
 def test_password_never_appears_in_repr_or_logs(connect, restricted_user, caplog):
     password = restricted_user["password"]
     with caplog.at_level(logging.DEBUG, logger="djnb"):
@@ -93,6 +100,7 @@ def test_password_never_appears_in_repr_or_logs(connect, restricted_user, caplog
     assert restricted_user["user"] in repr(limited)
 
 
+@pytest.mark.mysql_only("user accounts and passwords: SQLite has none")
 def test_default_connection_hides_the_password(server, restricted_user, caplog):
     settings = dict(
         database__host=f"{server['host']}:{server['port']}",
@@ -115,11 +123,22 @@ def test_placeholder_mismatch_is_an_argument_error(connection):
 def test_failing_init_function_is_named(server):
     with pytest.raises(errors.QueryError, match="init_function"):
         dj.Connection(**server, init_fun="SELEC 1")
+    if server.get("backend") == "sqlite":
+        with dj.Connection(**server, init_fun="PRAGMA cache_size = -4242") as session:
+            assert session.query("PRAGMA cache_size").fetchone() == (-4242,)
+        return
     with dj.Connection(**server, init_fun="SET @djnb_init = 42") as session:
         assert session.query("SELECT @djnb_init").fetchone() == (42,)
 
 
 def test_default_connection_comes_from_config(server):
+    if server.get("backend") == "sqlite":
+        with dj.config(database__backend="sqlite", database__path=server["path"]):
+            first = dj.conn(reset=True)
+            assert dj.conn() is first and first.backend == "sqlite"
+            assert first.conn_info["path"] == str(Path(server["path"]).absolute())
+            assert first.query("SELECT 1").fetchone() == (1,)
+        return
     settings = dict(
         database__host=f"{server['host']}:{server['port']}",
         database__user=server["user"],
@@ -134,7 +153,10 @@ def test_default_connection_comes_from_config(server):
 
 
 def test_missing_user_names_the_settings_to_use():
-    with dj.config(database__user=None), pytest.raises(errors.MissingCredentialsError) as caught:
-        dj.conn(reset=True)
+    with (
+        dj.config(database__user=None, database__host="127.0.0.1"),
+        pytest.raises(errors.MissingCredentialsError) as caught,
+    ):
+        dj.conn(reset=True)  # a server (a host is configured) needs an account
     for name in ("database.user", "database.password", "DJ_USER", "DJ_PASS"):
         assert name in str(caught.value)

@@ -32,6 +32,9 @@ from benchmarks.sidevenv import datajoint_python
 from djnb.table import Table
 from tests.interop.definitions import declare_all
 
+# DataJoint 0.14, the other client here, runs only on MySQL/MariaDB
+BACKENDS = ("mysql",)
+
 SIDE_SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "datajoint_side.py"
 FIELDS = ("name", "type", "in_key", "nullable", "default", "comment", "autoincrement")
 FLAGS = ("is_blob", "is_attachment", "is_filepath", "uuid", "json", "is_external", "store")

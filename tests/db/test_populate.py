@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import djnb as dj
 from djnb.hashing import key_hash
+
+BACKENDS = ("mysql", "sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +180,9 @@ def test_jobs_ignore_and_reclaiming_dead_reservations(pipeline):
     assert jobs.ignore("__double", {"source_id": 0})
     dead = jobs._job("__double", {"source_id": 1}, "reserved")
     dead["connection_id"] = 2**40  # no such session on the server: its worker is gone
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    dead["pid"] = finished.pid  # SQLite has no sessions: a local worker whose process is gone
     jobs._write(dead, replace=False)
     assert double.populate(reserve_jobs=True)["success_count"] == 9  # 0 ignored, 1 reclaimed
     assert not (double & {"source_id": 0}) and (double & {"source_id": 1})

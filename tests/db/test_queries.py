@@ -11,6 +11,9 @@ import pytest
 
 import djnb as dj
 
+BACKENDS = ("mysql", "sqlite")
+
+
 HOSTILE = ["'; DROP TABLE x; --", "quote \" and ' both", "back\\slash", "100% sure", "ünïcødé ∑", "nul\0byte"]
 
 

@@ -9,6 +9,9 @@ import pytest
 
 import djnb as dj
 
+# server sessions that drop and reconnect; SQLite has no server session
+BACKENDS = ("mysql",)
+
 
 def make_table(connection: dj.Connection, prefix: str, name: str, columns: str = "id int PRIMARY KEY") -> str:
     """Create ``<prefix>_kill.<name>`` and return its quoted full name."""

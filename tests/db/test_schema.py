@@ -9,6 +9,9 @@ import textwrap
 import pytest
 
 import djnb as dj
+from djnb.heading import strip_display_width
+
+BACKENDS = ("mysql", "sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -183,8 +186,18 @@ def test_describe_redeclares_identical_tables(pipeline, server, prefix):
 
 
 def show_create(connection, full_name: str) -> str:
-    """SHOW CREATE TABLE with its lines sorted (constraints may come in another order)."""
-    text = connection.query(f"SHOW CREATE TABLE {full_name}").fetchone()[1]
+    """The table's stored definition, lines sorted (constraints may come in another order):
+    SHOW CREATE TABLE on the server; on SQLite its CREATE statement and catalog rows."""
+    if connection.backend == "sqlite":
+        schema, table = full_name.strip("`").split("`.`")
+        text = connection.query(
+            "SELECT sql FROM sqlite_master WHERE name = %s", (f"{schema}.{table}",)
+        ).fetchone()[0]
+        text = text.replace(f"{schema}.", "SCHEMA.")
+        rows = connection.query(*connection.dialect.columns(schema, table)).fetchall()
+        text += "\n" + "\n".join(map(repr, rows))
+    else:
+        text = connection.query(f"SHOW CREATE TABLE {full_name}").fetchone()[1]
     return "\n".join(sorted(line.strip().rstrip(",") for line in text.splitlines()))
 
 
@@ -192,7 +205,7 @@ def test_virtual_module_from_another_process(pipeline, server):
     schema, _ = pipeline
     script = textwrap.dedent(f"""
         import djnb as dj
-        c = dj.Connection({server["host"]!r}, {server["user"]!r}, {server["password"]!r}, port={server["port"]})
+        c = dj.Connection(**{server!r})
         lab = dj.VirtualModule("lab", {schema.database!r}, connection=c)
         print(sorted(n for n in vars(lab) if n[:1].isupper()))
         print(lab.Recording.Channel.heading.primary_key)
@@ -344,6 +357,13 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
     assert "extra" not in Animal.heading.names
 
 
+def config_of(server: dict) -> dict:
+    """dj.config settings that make dj.conn() open ``server``."""
+    if server.get("backend") == "sqlite":
+        return {"database.backend": "sqlite", "database.path": server["path"]}
+    return {f"database.{key}": server[key] for key in ("host", "user", "password", "port")}
+
+
 def test_schema_code_redeclares_the_schema(pipeline, server, prefix, tmp_path):
     schema, _ = pipeline
     path = schema.save(str(tmp_path / "lab.py"))
@@ -356,7 +376,8 @@ def test_schema_code_redeclares_the_schema(pipeline, server, prefix, tmp_path):
     script = (
         "import djnb as dj\n"
         f"dj.config['stores'] = {{'raw': {{'protocol': 'file', 'location': {str(tmp_path)!r}}}}}\n"
-        f"dj.conn({server['host']!r}, {server['user']!r}, {server['password']!r})\n"
+        + "".join(f"dj.config[{k!r}] = {v!r}\n" for k, v in config_of(server).items())
+        + "dj.conn()\n"
         + clone
         + "\nprint(sorted(schema.list_tables()))\n"
     )
@@ -422,23 +443,23 @@ def test_every_type_is_stored_as_datajoint_stores_it(server, prefix, stores):
 
     heading = Everything.heading
     columns = {
-        row[0]: (row[1], row[8])
-        for row in connection.query(f"SHOW FULL COLUMNS FROM `everything` IN `{schema.database}`")
+        row["Field"]: (strip_display_width(row["Type"]), row["Comment"])
+        for row in connection.query(*connection.dialect.columns(schema.database, "everything"), as_dict=True)
     }
     assert columns["a_uuid"] == ("binary(16)", ":uuid:")
     assert columns["a_attach"] == ("longblob", ":attach:")
     assert columns["a_blob_store"] == ("binary(16)", ":blob@raw:")
     assert columns["a_filepath"] == ("binary(16)", ":filepath@raw:")
     assert columns["a_adapted"] == ("longblob", ":<graph>:")
-    assert columns["a_int32"] == ("int(11)", ":int32:a DataJoint 2.x core type")
-    assert columns["a_bool"][0] == "tinyint(1)" and columns["a_varchar"][1] == "quotes inside"
+    assert columns["a_int32"] == ("int", ":int32:a DataJoint 2.x core type")
+    assert columns["a_bool"][0] == "tinyint" and columns["a_varchar"][1] == "quotes inside"
     assert heading["a_int32"].type == "int32" and heading["a_int32"].comment == "a DataJoint 2.x core type"
     assert heading["a_adapted"].adapter == "graph" and heading["a_adapted"].type == "<graph>"
     assert heading["a_attach_store"].is_attachment and heading["a_attach_store"].is_external
     assert heading["a_filepath"].is_filepath and heading["a_json"].json and heading["a_json"].type == "json"
     assert heading["a_varchar"].default == '"it\'s"' and heading["a_decimal"].type == "decimal(8,3) unsigned"
     assert {tuple(i.attributes) for i in heading.indexes} >= {("a_char",), ("a_date", "a_time")}
-    tables = {row[0] for row in connection.query(f"SHOW TABLES IN `{schema.database}`")}
+    tables = {row[0] for row in connection.query(*connection.dialect.list_tables(schema.database))}
     assert "~external_raw" in tables and "~log" in tables
     text = Everything().describe()
     assert "a_blob_store=null    : blob@raw" in text and "UNIQUE INDEX (a_char)" in text
@@ -492,7 +513,7 @@ def test_spawn_missing_classes_into_the_calling_module(pipeline, server):
     schema, _ = pipeline
     script = textwrap.dedent(f"""
         import djnb as dj
-        c = dj.Connection({server["host"]!r}, {server["user"]!r}, {server["password"]!r}, port={server["port"]})
+        c = dj.Connection(**{server!r})
         schema = dj.Schema({schema.database!r}, connection=c, create_tables=False)
         schema.spawn_missing_classes()
         print(Session.primary_key, Recording.Channel.table_name)

@@ -12,6 +12,8 @@ import pytest
 import djnb as dj
 from benchmarks.workloads.server import LocalS3
 
+BACKENDS = ("mysql", "sqlite")
+
 
 class Graph(dj.AttributeAdapter):
     """A dict of edges stored as a blob."""

@@ -19,6 +19,9 @@ import pytest
 import djnb as dj
 from tests.conftest import in_ci
 
+# TLS is a server connection feature; SQLite is a local file
+BACKENDS = ("mysql",)
+
 MARIADBD = shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/usr/local/sbin")
 
 

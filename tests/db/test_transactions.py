@@ -6,6 +6,8 @@ import pytest
 
 import djnb as dj
 
+BACKENDS = ("mysql", "sqlite")
+
 
 @pytest.fixture
 def table(connection: dj.Connection, prefix: str) -> str:

@@ -176,8 +176,8 @@ def test_union_operands_are_subqueries_with_parameters_in_order():
     second = Project(restrict(student, {"year": 2}), keep=())
     text, params = sql(Union(first, second))
     assert text == (
-        "SELECT `student_id` FROM ((SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s)) UNION "
-        "(SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s))) AS `$q1`"
+        "SELECT `student_id` FROM (SELECT * FROM (SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s)) "
+        "AS `$q1` UNION SELECT * FROM (SELECT `student_id` FROM `lab`.`student` WHERE (`year` = %s)) AS `$q2`) AS `$q3`"
     )
     assert params == [1, 2]
     with pytest.raises(DataJointError, match="same primary key"):

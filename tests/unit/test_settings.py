@@ -34,8 +34,24 @@ def test_defaults_match_datajoint_014():
     assert cfg["enable_python_native_blobs"] is True
     assert cfg["filepath_checksum_size_limit"] is None
     assert cfg["stores"] == {} and cfg["cache"] is None
-    assert cfg["database.backend"] == "mysql"
+    assert cfg["database.backend"] is None and cfg.backend() == "sqlite"  # nothing configured: embedded
+    assert cfg["database.path"] == "djnb.sqlite"
     assert set(DEFAULTS) <= set(cfg)
+
+
+def test_backend_is_sqlite_until_a_host_is_configured(tmp_path):
+    assert Config(environ={}).backend() == "sqlite"
+    assert Config(environ={}).backend(host_given=True) == "mysql"
+    assert Config(environ={"DJ_HOST": "db.lab.org"}).backend() == "mysql"
+    cfg = Config(environ={})
+    cfg.load(write(tmp_path / "conf.json", {"database.host": "db.lab.org"}))
+    assert cfg.backend() == "mysql"
+    cfg = Config(environ={"DJ_HOST": "db.lab.org"})
+    cfg["database.backend"] = "sqlite"  # an explicit backend wins
+    assert cfg.backend() == "sqlite"
+    cfg = Config(environ={})
+    cfg["database.host"] = "localhost"  # assigned, even to the default value: a server
+    assert cfg.backend() == "mysql"
 
 
 def test_precedence_defaults_file_environment_assignment(tmp_path):

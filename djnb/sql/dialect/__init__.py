@@ -5,10 +5,11 @@ from __future__ import annotations
 from ...errors import ConfigError
 from .base import Dialect
 from .mysql import MySQLDialect
+from .sqlite import SQLiteDialect
 
-__all__ = ["Dialect", "MySQLDialect", "get_dialect"]
+__all__ = ["Dialect", "MySQLDialect", "SQLiteDialect", "get_dialect"]
 
-_DIALECTS: dict[str, type[Dialect]] = {"mysql": MySQLDialect}
+_DIALECTS: dict[str, type[Dialect]] = {"mysql": MySQLDialect, "sqlite": SQLiteDialect}
 
 
 def get_dialect(backend: str) -> Dialect:

@@ -7,8 +7,8 @@ talks to a database; the connection layer executes what it produces.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from ...errors import DataJointError
 
@@ -56,6 +56,15 @@ class Dialect:
 
     def is_lost_connection(self, code: int | str) -> bool:
         return code in self.lost_connection_codes
+
+    def error_message(self, code: int | str, message: str) -> str:
+        """The engine's error message as users should read it."""
+        return message
+
+    def value_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
+        """How to turn the driver's value of a column of ``sql_type`` into what MySQL's driver
+        returns (e.g. date objects); None: as it comes."""
+        return None
 
     # -- catalog statements; each returns (sql, params)
     def list_schemas(self) -> Statement:
