@@ -14,6 +14,7 @@ from .connection import Connection
 from .demo import run as run_demo
 from .errors import DataJointError
 from .settings import config
+from .transfer import copy_schema
 from .version import __version__
 
 
@@ -100,6 +101,27 @@ def populate_command(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def copy_command(args: argparse.Namespace) -> int:
+    """Copy schemas from an SQLite file to the configured server (or to another SQLite file)."""
+    source = Connection(backend="sqlite", path=args.source or config["database.path"])
+    if args.to_sqlite:
+        target = Connection(backend="sqlite", path=args.to_sqlite)
+    else:
+        if config.backend() == "sqlite" and not config["database.backend"]:
+            raise DataJointError(
+                "No server is configured to copy to: set database.host, database.user and "
+                "database.password (or DJ_HOST, DJ_USER, DJ_PASS), or pass --to-sqlite PATH."
+            )
+        target = Connection(
+            config["database.host"], config["database.user"], config["database.password"],
+            backend="mysql" if config.backend() == "sqlite" else config.backend(),
+        )  # fmt: skip
+    for schema in args.schema:
+        counts = copy_schema(schema, source_connection=source, target_connection=target)
+        print(f"{schema}: {len(counts)} tables, {sum(counts.values())} rows copied to {target!r}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="djnb", description="djnb: DataJoint, Jupyter-first.")
     parser.add_argument("--version", action="version", version=f"djnb {__version__}")
@@ -117,11 +139,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--restriction", action="append", default=[], help="SQL restriction of the keys (repeatable)"
     )
     work.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    move = commands.add_parser(
+        "copy-schema", help="copy schemas (tables and rows) from the SQLite file to the configured server"
+    )
+    move.add_argument("schema", nargs="+", help="schemas to copy, parents' schemas first")
+    move.add_argument("--from", dest="source", default=None, help="the SQLite file (default: database.path)")
+    move.add_argument("--to-sqlite", default=None, help="copy into this SQLite file instead of the server")
     demo = commands.add_parser(
         "demo", help="declare, fill, populate, query and draw a small example pipeline"
     )
     demo.add_argument("--diagram", default="djnb_demo.svg", help="where to write the pipeline's diagram")
     args = parser.parse_args(argv)
+    if args.command == "copy-schema":
+        try:
+            return copy_command(args)
+        except DataJointError as err:
+            print(f"djnb copy-schema: {err}", file=sys.stderr)
+            return 2
     if args.command == "demo":
         try:
             return run_demo(sys.stdout, Path(args.diagram))
