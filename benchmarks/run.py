@@ -3,6 +3,8 @@
     python benchmarks/run.py [WORKLOAD ...] [--repeat N] [--smoke] [--no-datajoint] [--json PATH]
 
 The server comes from DJNB_TEST_HOST/PORT/USER/PASSWORD (default root@127.0.0.1:3306).
+With --backend sqlite the same workloads run on a fresh SQLite file: djnb against the sqlite3
+module's own floor (DataJoint has no SQLite backend).
 Each contender runs in its own interpreter; DataJoint from a cached side virtualenv.
 Performance is measured here, never asserted in tests.
 """
@@ -16,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,6 +28,8 @@ from benchmarks.sidevenv import datajoint_python  # noqa: E402
 from benchmarks.workloads import WORKLOADS, load  # noqa: E402
 
 CONTENDERS = ("djnb", "datajoint", "floor")
+# the workloads that measure the database path (the others do not touch a database)
+SQLITE_WORKLOADS = ("connect", "roundtrip", "insert_100k", "fetch_100k", "populate_1k", "populate_1k_jobs")
 
 
 def server_settings() -> dict:
@@ -75,13 +80,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="one small repetition, no DataJoint")
     parser.add_argument("--no-datajoint", action="store_true")
     parser.add_argument("--json", type=Path, help="where to write results (default benchmarks/results/)")
+    parser.add_argument("--backend", choices=("mysql", "sqlite"), default="mysql")
     args = parser.parse_args(argv)
-    names = args.workloads or list(WORKLOADS)
     repeat = 1 if args.smoke else args.repeat
-    server = server_settings()
     pythons = {"djnb": sys.executable, "floor": sys.executable}
-    if not (args.smoke or args.no_datajoint):
-        pythons["datajoint"] = datajoint_python()
+    if args.backend == "sqlite":
+        names = args.workloads or list(SQLITE_WORKLOADS)
+        folder = tempfile.mkdtemp(prefix="djnb-bench-sqlite-")
+        server = {"backend": "sqlite", "path": str(Path(folder) / "bench.sqlite")}
+    else:
+        names = args.workloads or list(WORKLOADS)
+        server = server_settings()
+        if not (args.smoke or args.no_datajoint):
+            pythons["datajoint"] = datajoint_python()
     results: dict[str, dict] = {}
     for name in names:
         workload = load(name)
@@ -100,7 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     out = args.json or HERE / "results" / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        json.dumps({"server": {**server, "password": None}, "repeat": repeat, "results": results}, indent=2)
+        json.dumps(
+            {
+                "backend": args.backend,
+                "server": {**server, "password": None},
+                "repeat": repeat,
+                "results": results,
+            },
+            indent=2,
+        )
     )
     print(f"results written to {out}")
     return 0

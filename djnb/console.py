@@ -1,7 +1,9 @@
-"""Text-terminal defaults for the core's hooks: a yes/no prompt and a progress bar on stderr."""
+"""Text-terminal defaults for the core's hooks: a yes/no prompt, a progress bar and log
+messages (which database is in use, populate summaries) on stderr."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -40,6 +42,11 @@ class ProgressBar:
 
 
 def install() -> None:
+    logger = logging.getLogger("djnb")
+    if not logger.handlers:  # as DataJoint does: the library's messages show on stderr
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s][%(levelname)s]: %(message)s"))
+        logger.addHandler(handler)
     if hooks.confirm is None:
         hooks.confirm = prompt
     if hooks.progress is None:

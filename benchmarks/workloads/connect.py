@@ -9,9 +9,7 @@ def _through(dj, server: dict, **options):
     """The same code for djnb and DataJoint: both offer ``dj.Connection``."""
 
     def run() -> None:
-        connection = dj.Connection(
-            server["host"], server["user"], server["password"], port=server["port"], **options
-        )
+        connection = dj.Connection(**server, **options)
         connection.query("SELECT 1").fetchall()
         connection.close()
 
@@ -32,13 +30,13 @@ def datajoint(server: dict, smoke: bool):
 
 
 def floor(server: dict, smoke: bool):
-    import pymysql
+    from contextlib import closing
+
+    from benchmarks.workloads.server import floor_connection
 
     def run() -> None:
-        connection = pymysql.connect(
-            host=server["host"], port=server["port"], user=server["user"], password=server["password"]
-        )
-        with connection.cursor() as cursor:
+        connection = floor_connection(server)
+        with closing(connection.cursor()) as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchall()
         connection.close()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
-from benchmarks.workloads.server import configure, drop_schema, run_sql
+from benchmarks.workloads.server import configure, drop_schema, floor_connection, floor_sql, run_sql
 
 ROWS = 100_000
 SCHEMA = "djnb_bench_data"
@@ -52,9 +53,7 @@ def _table(dj, server: dict, **options):
 
 
 def _floor_connection(server: dict):
-    import pymysql
-
-    return pymysql.connect(**server, autocommit=True)
+    return floor_connection(server)
 
 
 class Insert:
@@ -69,12 +68,14 @@ class Insert:
             connection = _floor_connection(server)
 
             def insert_floor() -> float:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DELETE FROM `{SCHEMA}`.`row`")
+                with closing(connection.cursor()) as cursor:
+                    cursor.execute(floor_sql(server, f"DELETE FROM `{SCHEMA}`.`row`"))
                     start = time.perf_counter()
-                    connection.begin()
-                    cursor.executemany(f"INSERT INTO `{SCHEMA}`.`row` VALUES (%s, %s, %s, %s, %s)", data)
-                    connection.commit()
+                    cursor.execute("BEGIN")
+                    cursor.executemany(
+                        floor_sql(server, f"INSERT INTO `{SCHEMA}`.`row` VALUES (%s, %s, %s, %s, %s)"), data
+                    )
+                    cursor.execute("COMMIT")
                     return time.perf_counter() - start
 
             return insert_floor
@@ -105,8 +106,10 @@ class Fetch:
             connection = _floor_connection(server)
 
             def fetch_floor() -> None:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT `id`, `a`, `b`, `c`, `d` FROM `{SCHEMA}`.`row`")
+                with closing(connection.cursor()) as cursor:
+                    cursor.execute(
+                        floor_sql(server, f"SELECT `id`, `a`, `b`, `c`, `d` FROM `{SCHEMA}`.`row`")
+                    )
                     cursor.fetchall()
 
             return fetch_floor

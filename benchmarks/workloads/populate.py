@@ -6,8 +6,9 @@ Floor: one ``BEGIN; INSERT; COMMIT`` per key through PyMySQL.
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
-from benchmarks.workloads.server import configure, drop_schema, run_sql
+from benchmarks.workloads.server import configure, drop_schema, floor_connection, floor_sql, run_sql
 
 SCHEMA = "djnb_bench_populate"
 KEYS = 1000
@@ -60,19 +61,18 @@ def _pipeline(dj, server: dict, **options):
 
 def _populate(contender: str, server: dict, reserve_jobs: bool):
     if contender == "floor":
-        import pymysql
-
-        connection = pymysql.connect(**server, autocommit=True)
+        connection = floor_connection(server)
+        insert = floor_sql(server, f"INSERT INTO `{SCHEMA}`.`__target` VALUES (%s, %s)")
 
         def floor() -> float:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM `{SCHEMA}`.`__target`")
-                cursor.execute(f"SELECT key_id FROM `{SCHEMA}`.`key`")
+            with closing(connection.cursor()) as cursor:
+                cursor.execute(floor_sql(server, f"DELETE FROM `{SCHEMA}`.`__target`"))
+                cursor.execute(floor_sql(server, f"SELECT key_id FROM `{SCHEMA}`.`key`"))
                 keys = [row[0] for row in cursor.fetchall()]
                 start = time.perf_counter()
                 for key in keys:
                     cursor.execute("BEGIN")
-                    cursor.execute(f"INSERT INTO `{SCHEMA}`.`__target` VALUES (%s, %s)", (key, key))
+                    cursor.execute(insert, (key, key))
                     cursor.execute("COMMIT")
                 return time.perf_counter() - start
 

@@ -11,9 +11,7 @@ def count(smoke: bool) -> int:
 
 def _through(dj, server: dict, smoke: bool, **options):
     """The same code for djnb and DataJoint: both offer ``Connection.query``."""
-    connection = dj.Connection(
-        server["host"], server["user"], server["password"], port=server["port"], **options
-    )
+    connection = dj.Connection(**server, **options)
     n = count(smoke)
 
     def run() -> None:
@@ -37,21 +35,18 @@ def datajoint(server: dict, smoke: bool):
 
 
 def floor(server: dict, smoke: bool):
-    import pymysql
+    from contextlib import closing
 
-    connection = pymysql.connect(
-        host=server["host"],
-        port=server["port"],
-        user=server["user"],
-        password=server["password"],
-        autocommit=True,
-    )
+    from benchmarks.workloads.server import floor_connection, floor_sql
+
+    connection = floor_connection(server)
     n = count(smoke)
+    sql = floor_sql(server, "SELECT %s")
 
     def run() -> None:
-        with connection.cursor() as cursor:
+        with closing(connection.cursor()) as cursor:
             for i in range(n):
-                cursor.execute("SELECT %s", (i,))
+                cursor.execute(sql, (i,))
                 cursor.fetchone()
 
     return run

@@ -5,8 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def is_sqlite(server: dict) -> bool:
+    return server.get("backend") == "sqlite"
+
+
 def run_sql(server: dict, statements: Sequence[str], rows: tuple[str, list] | None = None) -> None:
-    """Run ``statements`` (and one executemany of ``rows = (sql, values)``) on a fresh connection."""
+    """Run ``statements`` (and one executemany of ``rows = (sql, values)``) on a fresh connection.
+
+    On SQLite they go through djnb's connection, which reads the server form of the set-up
+    statements (CREATE DATABASE, `schema`.`table`, %s) and records hand-written tables' columns.
+    """
+    if is_sqlite(server):
+        import djnb
+
+        connection = djnb.Connection(**server)
+        for sql in statements:
+            connection.query(sql)
+        if rows is not None:
+            with connection.transaction:
+                connection.query_many(*rows)
+        connection.close()
+        return
     import pymysql
 
     connection = pymysql.connect(**server, autocommit=True)
@@ -23,10 +42,37 @@ def drop_schema(server: dict, schema: str) -> None:
 
 
 def configure(dj, server: dict, **options) -> None:
-    """Point djnb's or DataJoint's ``dj.config`` at the benchmark server."""
-    dj.config["database.host"], dj.config["database.user"] = server["host"], server["user"]
-    dj.config["database.password"], dj.config["database.port"] = server["password"], server["port"]
+    """Point djnb's or DataJoint's ``dj.config`` at the benchmark database."""
+    if is_sqlite(server):
+        dj.config["database.backend"], dj.config["database.path"] = "sqlite", server["path"]
+    else:
+        dj.config["database.host"], dj.config["database.user"] = server["host"], server["user"]
+        dj.config["database.password"], dj.config["database.port"] = server["password"], server["port"]
     dj.config.update(options)
+
+
+def floor_connection(server: dict):
+    """The raw driver's connection, in autocommit mode: PyMySQL, or the sqlite3 module."""
+    if is_sqlite(server):
+        import sqlite3
+
+        connection = sqlite3.connect(server["path"], isolation_level=None)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+    import pymysql
+
+    return pymysql.connect(**server, autocommit=True)
+
+
+def floor_sql(server: dict, sql: str) -> str:
+    """Floor SQL in the server form, as the raw driver needs it (SQLite: "schema.table", ?)."""
+    if not is_sqlite(server):
+        return sql
+    import re
+
+    return re.sub(r"`([^`]+)`\.`([^`]+)`", r'"\1.\2"', sql).replace("%s", "?")
 
 
 def free_ports(count: int) -> list[int]:

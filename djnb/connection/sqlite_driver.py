@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import getpass
 import os
 import random
@@ -140,6 +141,7 @@ def session_id(session: sqlite3.Connection) -> int:
     return os.getpid()
 
 
+@functools.lru_cache(maxsize=1024)  # statements repeat (inserts, populate): rewrite each once
 def rewrite(sql: str, with_arguments: bool) -> str:
     """Server-form SQL as SQLite reads it: `schema`.`table` pairs joined, %s as ?."""
     pieces, last = [], 0
@@ -225,7 +227,8 @@ def execute(
     with_arguments = bool(args) or formatted
     text = rewrite(sql, with_arguments)
     if _CREATE_TABLE.match(text):  # hand-written DDL: SQLite has no storage engines
-        text = _TABLE_OPTIONS.sub(")", text)
+        _create_by_hand(session, _TABLE_OPTIONS.sub(")", text))
+        return Result(None, [], as_dict)
     params: Any = args if isinstance(args, dict) else tuple(args or ())
     try:
         cursor = _waiting(
@@ -450,3 +453,39 @@ def _rebuilt_definition(session: sqlite3.Connection, full: str, columns: list[st
         + ",\n  ".join(body)
         + f'\n) ENGINE=InnoDB, COMMENT "{literal}"'
     )
+
+
+_TABLE_NAME = re.compile(
+    r"\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[`\"]((?:[^`\"]|``|\"\")+)[`\"]", re.I
+)
+
+
+def _create_by_hand(session: sqlite3.Connection, sql: str) -> None:
+    """A CREATE TABLE written by hand (not by a definition): run it and describe its columns in
+    the catalog from what SQLite knows (declared types, nullability, defaults, key), so that
+    djnb can read its heading as it can any server table's."""
+    match = _TABLE_NAME.match(sql)
+    own = not session.in_transaction
+    if own:
+        _waiting(session.execute, "BEGIN IMMEDIATE")
+    try:
+        session.execute(sql)
+        full = match.group(1) if match else ""
+        if "." in full:
+            schema, _, table = full.partition(".")
+            columns = session.execute("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)",
+                                      (full,)).fetchall()  # fmt: skip
+            for position, (name, declared, notnull, default, key) in enumerate(columns, start=1):
+                shown = default.strip("'\"") if isinstance(default, str) else default
+                row = (schema, table, position, name, declared.lower() or "text", "NO" if notnull or key else "YES",
+                       shown, "PRI" if key else "", "", "")  # fmt: skip
+                session.execute(
+                    'INSERT OR REPLACE INTO "~djnb_columns" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', row
+                )
+            session.execute('INSERT OR REPLACE INTO "~djnb_tables" VALUES (?, ?, ?)', (schema, table, ""))
+    except BaseException:
+        if own:
+            session.execute("ROLLBACK")
+        raise
+    if own:
+        session.execute("COMMIT")

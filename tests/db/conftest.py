@@ -5,9 +5,10 @@ password). Each test module gets its own random schema prefix; every schema unde
 dropped when the module ends. With no server reachable the server tests are skipped, unless
 CI is set: then they fail.
 
-A module runs against the backends named in its ``BACKENDS`` (default: MySQL only, for the
-modules that test server features, each saying why); ``server`` then gives the arguments of a
-``dj.Connection`` for each in turn. The SQLite database is a file per test session.
+A module runs against the backends named in its ``BACKENDS``; one that runs on MySQL only says
+why in ``MYSQL_ONLY`` (single tests say it in a ``mysql_only(reason)`` marker). ``server`` gives
+the arguments of a ``dj.Connection`` for each backend in turn; the SQLite database is a file
+per test session.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = getattr(metafunc.module, "BACKENDS", ("mysql",))
+        if "sqlite" not in backends and not getattr(metafunc.module, "MYSQL_ONLY", ""):
+            raise pytest.UsageError(
+                f"{metafunc.module.__name__} runs on MySQL only: say why in MYSQL_ONLY, or add 'sqlite' to BACKENDS"
+            )
         if metafunc.definition.get_closest_marker("mysql_only"):  # its reason is in the marker
             backends = ("mysql",)
         metafunc.parametrize("backend", backends, indirect=True, scope="session")

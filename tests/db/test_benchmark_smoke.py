@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.run import SQLITE_WORKLOADS
 from benchmarks.workloads import WORKLOADS
+
+BACKENDS = ("mysql",)
+MYSQL_ONLY = "the server run compares with DataJoint 0.14; SQLite's run is its own test here"
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,3 +30,16 @@ def test_benchmark_runner_smoke(server, tmp_path):
     assert set(results) == set(WORKLOADS)
     for row in results.values():
         assert row["djnb"]["median"] > 0 and row["floor"]["median"] > 0
+
+
+def test_benchmark_runner_smoke_on_sqlite(tmp_path):
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--backend", "sqlite", "--smoke", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["backend"] == "sqlite" and set(report["results"]) == set(SQLITE_WORKLOADS)
+    for row in report["results"].values():
+        assert row["djnb"]["median"] > 0 and row["floor"]["median"] > 0 and "datajoint" not in row

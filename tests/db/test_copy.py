@@ -12,8 +12,8 @@ import pytest
 
 import djnb as dj
 
-# needs both databases at once: the SQLite file is opened here, the server from `server`
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "copies from SQLite (opened here) to the server: it needs both at once"
 
 
 def declare(schema: dj.Schema, other: dj.Schema) -> dict:

@@ -19,8 +19,9 @@ import djnb as dj
 from benchmarks.sidevenv import datajoint_python
 from tests.interop import external_values
 
-# DataJoint 0.14, the other client here, runs only on MySQL/MariaDB
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "DataJoint 0.14, the other client in these tests, runs only on MySQL/MariaDB"
+
 
 SIDE_SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "datajoint_external.py"
 TRACKED = ("hash", "size", "attachment_name", "filepath", "contents_hash")

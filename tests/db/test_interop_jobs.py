@@ -9,8 +9,9 @@ from pathlib import Path
 import djnb as dj
 from benchmarks.sidevenv import datajoint_python
 
-# DataJoint 0.14, the other client here, runs only on MySQL/MariaDB
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "DataJoint 0.14, the other client in these tests, runs only on MySQL/MariaDB"
+
 
 SIDE = Path(__file__).resolve().parents[1] / "interop" / "datajoint_jobs.py"
 

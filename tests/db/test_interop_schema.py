@@ -32,8 +32,9 @@ from benchmarks.sidevenv import datajoint_python
 from djnb.table import Table
 from tests.interop.definitions import declare_all
 
-# DataJoint 0.14, the other client here, runs only on MySQL/MariaDB
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "DataJoint 0.14, the other client in these tests, runs only on MySQL/MariaDB"
+
 
 SIDE_SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "datajoint_side.py"
 FIELDS = ("name", "type", "in_key", "nullable", "default", "comment", "autoincrement")

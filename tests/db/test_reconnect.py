@@ -9,8 +9,8 @@ import pytest
 
 import djnb as dj
 
-# server sessions that drop and reconnect; SQLite has no server session
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "server sessions that drop and reconnect; SQLite has no server session"
 
 
 def make_table(connection: dj.Connection, prefix: str, name: str, columns: str = "id int PRIMARY KEY") -> str:

@@ -19,8 +19,9 @@ import pytest
 import djnb as dj
 from tests.conftest import in_ci
 
-# TLS is a server connection feature; SQLite is a local file
 BACKENDS = ("mysql",)
+MYSQL_ONLY = "TLS is a server connection feature; SQLite is a local file"
+
 
 MARIADBD = shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/usr/local/sbin")
 
