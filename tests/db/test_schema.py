@@ -301,6 +301,7 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
         ---
         name : varchar(16)
         weight = null : float
+        index (name)
         """
 
     space["Animal"] = Animal
@@ -322,6 +323,7 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
     ---
     name : varchar(64)  # longer now
     age = 0 : smallint unsigned
+    index (name)
     """
     asked: list[str] = []
     sql = Animal().alter(confirm=lambda question: asked.append(question) or True)
@@ -338,6 +340,9 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
     assert connection.query(f"SELECT animal, name, age FROM {Animal.full_table_name}").fetchall() == (
         (1, "rex", 0),
     )
+    assert ("name",) in {tuple(i.attributes) for i in heading.indexes}  # the index survives
+    with pytest.raises(dj.errors.IntegrityError):  # and so do the foreign keys into the table
+        connection.query(f"INSERT INTO {Note.full_table_name} VALUES (99, 1, 'orphan')")
     assert Animal().alter() is None  # nothing left to change
     Note.definition = """
     -> Animal

@@ -103,3 +103,13 @@ def test_types_are_enforced_as_in_strict_mode(server, prefix, definition, row, m
         table.insert1(row)
     assert len(table()) == 0
     connection.close()
+
+
+def test_info_names_the_embedded_database(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "djnb.cli", "info"], cwd=tmp_path, env=clean_environment(HOME=str(tmp_path)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "database.backend" in result.stdout and "= None  [default]" in result.stdout
+    assert f"connection: embedded SQLite database {tmp_path / 'djnb.sqlite'}" in result.stdout

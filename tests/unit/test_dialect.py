@@ -79,3 +79,43 @@ def test_unknown_backend_names_the_setting():
     assert isinstance(get_dialect("mysql"), MySQLDialect)
     with pytest.raises(errors.ConfigError, match="database.backend"):
         get_dialect("oracle")
+
+
+def test_sqlite_reads_the_server_form_of_statements():
+    from djnb.connection.sqlite_driver import rewrite
+
+    assert (
+        rewrite("SELECT * FROM `lab`.`session` WHERE a = %s", True)
+        == "SELECT * FROM `lab.session` WHERE a = ?"
+    )
+    # string literals are left alone, including backticks, percent signs and escaped quotes
+    assert rewrite('SELECT \'`a`.`b` 100%%\', "it\\"s `x`.`y`" FROM `s`.`t`', False) == (
+        'SELECT \'`a`.`b` 100%%\', "it\\"s `x`.`y`" FROM `s.t`'
+    )
+    assert rewrite("SELECT 'a%%b' LIKE %s, 5 %% 2", True) == "SELECT 'a%%b' LIKE ?, 5 % 2"
+    assert rewrite("SELECT %(name)s", True) == "SELECT :name"
+
+
+def test_sqlite_translates_declarations_with_checks_and_catalog_rows():
+    from djnb.sql.dialect.sqlite import translate_ddl
+
+    sql = (
+        "CREATE TABLE IF NOT EXISTS `lab.subject` (\n"
+        '  `subject_id` int unsigned NOT NULL COMMENT "",\n'
+        '  `sex` enum(\'F\', \'M\') NOT NULL DEFAULT "F" COMMENT "the \\"sex\\"",\n'
+        '  `rig` varchar(8) DEFAULT NULL COMMENT "",\n'
+        "  PRIMARY KEY (`subject_id`),\n"
+        "  FOREIGN KEY (`rig`) REFERENCES `lab.#rig` (`rig`) ON UPDATE CASCADE ON DELETE RESTRICT\n"
+        ') ENGINE=InnoDB, COMMENT "animals"'
+    )
+    table, statements = translate_ddl(sql)
+    create = statements[0][0]
+    assert table == "lab.subject" and create.startswith('CREATE TABLE "lab.subject"')
+    assert "\"subject_id\" INT NOT NULL CHECK (\"subject_id\" IS NULL OR (typeof(\"subject_id\") = 'integer' AND " \
+        "\"subject_id\" BETWEEN 0 AND 4294967295))" in create  # fmt: skip
+    assert "\"sex\" IN ('F','M')" in create and "DEFAULT 'F'" in create
+    assert 'REFERENCES "lab.#rig"' in create
+    assert any('CREATE INDEX "lab.subject~f1" ON "lab.subject" ("rig")' in s for s, _ in statements)
+    rows = [params for s, params in statements if "~djnb_columns" in s]
+    assert rows[1] == ("lab", "subject", 2, "sex", "enum('F','M')", "NO", "F", "", "", 'the "sex"')
+    assert ("lab", "subject", "animals") in [params for s, params in statements if "~djnb_tables" in s]

@@ -434,13 +434,13 @@ def _create(match: re.Match) -> list[Statement]:
             extra_indexes.append((False, cols))
             covered.append(cols)
     statements.append((f'CREATE TABLE "{full}" (\n  ' + ",\n  ".join(body) + "\n)", ()))
-    for number, (unique, cols) in enumerate(
-        [(bool(i.group("unique")), _names(i.group("columns"))) for i in indexes] + extra_indexes, start=1
+    declared = [(bool(i.group("unique")), _names(i.group("columns")), "i") for i in indexes]
+    for number, (unique, cols, kind) in enumerate(
+        declared + [(u, c, "f") for u, c in extra_indexes], start=1
     ):
         quoted = ", ".join(f'"{c}"' for c in cols)
-        statements.append(
-            (f'CREATE {"UNIQUE " if unique else ""}INDEX "{full}~{number}" ON "{full}" ({quoted})', ())
-        )
+        name = f"{full}~{kind}{number}"  # ~i: declared, ~f: made for a foreign key (as InnoDB does)
+        statements.append((f'CREATE {"UNIQUE " if unique else ""}INDEX "{name}" ON "{full}" ({quoted})', ()))
     statements.append(
         ('INSERT INTO "~djnb_tables" VALUES (?, ?, ?)', (schema, table, mysql_string(match.group("comment"))))
     )
