@@ -379,12 +379,14 @@ class Config(MutableMapping):
 
     def backend(self, host_given: bool = False) -> str:
         """The database backend to use: ``database.backend`` if set; else MySQL/MariaDB when a
-        host is configured anywhere (file, environment, assignment) or given, else the embedded
-        SQLite database at ``database.path``."""
+        host or a user is configured anywhere (file, environment, assignment) or a host is given
+        (a DataJoint user who set only DJ_USER/DJ_PASS means the server on localhost), else the
+        embedded SQLite database at ``database.path``."""
         chosen = self["database.backend"]
         if chosen:
             return chosen
-        return "mysql" if host_given or self.source("database.host") != "default" else "sqlite"
+        configured = any(self.source(key) != "default" for key in ("database.host", "database.user"))
+        return "mysql" if host_given or configured else "sqlite"
 
     # -- display, never showing secrets
     def redacted(self) -> dict[str, Any]:

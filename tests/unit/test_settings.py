@@ -52,6 +52,9 @@ def test_backend_is_sqlite_until_a_host_is_configured(tmp_path):
     cfg = Config(environ={})
     cfg["database.host"] = "localhost"  # assigned, even to the default value: a server
     assert cfg.backend() == "mysql"
+    assert (
+        Config(environ={"DJ_USER": "alice", "DJ_PASS": "pw"}).backend() == "mysql"
+    )  # localhost, as in DataJoint
 
 
 def test_precedence_defaults_file_environment_assignment(tmp_path):
