@@ -93,5 +93,10 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext djnb``: the magics, rich display and progress widgets (the notebook layer)."""
+    importlib.import_module("djnb.jupyter").load_ipython_extension(ipython)
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))

@@ -19,6 +19,8 @@ show: Callable[[Any], None] | None = None
 
 #: progress(done, total, key) while populate runs with display_progress=True.
 progress: Callable[[int, int, Mapping | None], None] | None = None
+#: failure(key, message, traceback) for each key whose make() failed, with display_progress=True.
+failure: Callable[[Mapping, str, str], None] | None = None
 
 
 def ask(question: str, callback: Callable[[str], bool] | None = None) -> bool:

@@ -120,6 +120,8 @@ class AutoPopulate:
                     successes += 1
                 elif isinstance(status, tuple):
                     errors.append(status)
+                    if display_progress and hooks.failure is not None:
+                        hooks.failure(key, *self._last_failure)
                 if report is not None:
                     report(done + 1, len(keys), key)
         return {"success_count": successes, "error_list": errors}
@@ -184,8 +186,9 @@ class AutoPopulate:
                 connection.cancel_transaction()
             message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             logger.debug("Error making %s -> %s: %s", key, self.full_table_name, message)
+            self._last_failure = (message, traceback.format_exc())
             if jobs is not None:
-                jobs.error(self.table_name, key, message, traceback.format_exc())
+                jobs.error(self.table_name, key, message, self._last_failure[1])
             if not suppress_errors or isinstance(error, SystemExit):
                 raise
             return key, error if return_objects else message

@@ -1,0 +1,35 @@
+"""The notebook layer: ``%dj`` / ``%%dj`` magics, rich display, a live populate progress widget.
+
+``%load_ext djnb`` calls ``load_ipython_extension``. Only this package imports IPython and
+ipywidgets; the core reaches it through ``djnb.hooks`` (progress, failures, confirmation,
+display), which this layer fills in.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from IPython.display import HTML, display
+
+from .. import hooks
+from .magics import DjMagics
+from .progress import NotebookProgress, PopulateProgress, follow
+
+__all__ = ["DjMagics", "NotebookProgress", "PopulateProgress", "follow", "load_ipython_extension"]
+
+
+def confirm(question: str) -> bool:
+    """Show what is about to happen (the plan: tables and counts), then ask."""
+    display(
+        HTML(f"<pre style='border-left: 3px solid #e8590c; padding-left: 6px'>{html.escape(question)}</pre>")
+    )
+    return input("Proceed? [yes/no] ").strip().lower() in ("yes", "y")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(DjMagics)
+    progress = NotebookProgress()
+    hooks.progress, hooks.failure = progress.progress, progress.failure
+    hooks.confirm = confirm
+    hooks.show = display
