@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,19 @@ class Heading:
                 in_key = False
             lines.append(attribute.definition_line().rstrip())
         return "\n".join(lines) + "\n"
+
+    def _repr_html_(self) -> str:
+        """The attributes as a table (key attributes first, marked), values escaped."""
+        rows = "".join(
+            f"<tr><td>{'&#128273;' if a.in_key else ''}</td><td><b>{html.escape(a.name)}</b></td>"
+            f"<td>{html.escape(a.type)}</td><td>{html.escape(a.default or '')}</td><td>{html.escape(a.comment)}</td></tr>"
+            for a in self.attributes
+        )
+        caption = f"<caption>{html.escape(self.table_comment)}</caption>" if self.table_comment else ""
+        return (
+            f"<table class='djnb-heading'>{caption}<tr><th></th><th>attribute</th><th>type</th><th>default</th>"
+            f"<th>comment</th></tr>{rows}</table>"
+        )
 
 
 INTEGER_WIDTH = re.compile(r"^((?:tiny|small|medium|big|)int|float|double)\(\d+\)", re.I)

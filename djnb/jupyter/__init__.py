@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from IPython.display import HTML, display
+from IPython.display import display
 
 from .. import hooks
 from .magics import DjMagics
@@ -21,9 +21,8 @@ __all__ = ["DjMagics", "NotebookProgress", "PopulateProgress", "follow", "load_i
 
 def confirm(question: str) -> bool:
     """Show what is about to happen (the plan: tables and counts), then ask."""
-    display(
-        HTML(f"<pre style='border-left: 3px solid #e8590c; padding-left: 6px'>{html.escape(question)}</pre>")
-    )
+    plan = f"<pre style='border-left: 3px solid #e8590c; padding-left: 6px'>{html.escape(question)}</pre>"
+    display({"text/html": plan, "text/plain": question}, raw=True)
     return input("Proceed? [yes/no] ").strip().lower() in ("yes", "y")
 
 

@@ -39,6 +39,7 @@ HELP = """%dj subcommands (each also takes --help):
   %dj erd [SCHEMA | TABLE]        the pipeline diagram
   %dj populate TABLE [options]    populate with a live progress display (--help for options)
   %dj jobs                        reserved / error / ignored jobs per table, with error messages
+  %dj watch TABLE [--timeout S]   follow workers running elsewhere (other processes or machines)
 %%dj TIER CLASS [--make FUNCTION] [--contents NAME]   declare a table: the cell is its definition
    (TIER: manual, lookup, imported, computed, or part with CLASS written as Master.Part)"""
 
@@ -113,7 +114,7 @@ class DjMagics(Magics):
             raise UsageError(f"{type(err).__name__}: {err}") from None
 
     # -- subcommands
-    def _cmd_connect(self, words: list[str]) -> Connection:
+    def _cmd_connect(self, words: list[str]) -> None:
         args = _parser(
             "%dj connect", (("host",), {"nargs": "?"}), (("--user",), {}), (("--port",), {"type": int}),
             (("--sqlite",), {"metavar": "PATH", "help": "open an SQLite file instead of a server"}),
@@ -127,20 +128,18 @@ class DjMagics(Magics):
                 password = getpass.getpass(f"password for {user}: ")  # asked here, in the notebook layer only
             self.connection = Connection(args.host or config["database.host"], user, password, port=args.port)
         print(self.connection)
-        return self.connection
 
     def _cmd_schemas(self, words: list[str]) -> list[str]:
         _parser("%dj schemas").parse_args(words)
         return list_schemas(connection=self._conn())
 
-    def _cmd_use(self, words: list[str]) -> Schema:
+    def _cmd_use(self, words: list[str]) -> None:
         args = _parser("%dj use", (("schema",), {})).parse_args(words)
         self.schema = Schema(args.schema, connection=self._conn(), context=self.shell.user_ns)
         spawned = self.schema.spawn_missing_classes(context=self.shell.user_ns)
         self.shell.user_ns["schema"] = self.schema
         classes = ", ".join(sorted(spawned)) or "none yet"
         print(f"schema {args.schema!r} in use (bound to `schema`); its tables here: {classes}")
-        return self.schema
 
     def _cmd_tables(self, words: list[str]) -> HTML:
         _parser("%dj tables").parse_args(words)
@@ -218,6 +217,24 @@ class DjMagics(Magics):
         print(f"{table.__name__}: {result['success_count']} made, {len(result['error_list'])} failed")
         return result
 
+    def _cmd_watch(self, words: list[str]) -> PopulateProgress:
+        args = _parser(
+            "%dj watch", (("table",), {}),
+            (("--timeout",), {"type": float, "default": None, "help": "stop following after this many seconds"}),
+        ).parse_args(words)  # fmt: skip
+        table = self._table(args.table)
+        stop = threading.Event()
+        if args.timeout is not None:
+            threading.Timer(args.timeout, stop.set).start()
+        total = len(table.key_source)
+        jobs = JobTable(table.connection, table.database)
+        self.last_progress = follow(
+            lambda: (total - len(table()), total), lambda: list(jobs.errors(table.table_name)),
+            f"workers of {table.__name__}", self.follow_interval, stop,
+        )  # fmt: skip
+        stop.set()
+        return self.last_progress
+
     def _cmd_jobs(self, words: list[str]) -> HTML:
         _parser("%dj jobs").parse_args(words)
         jobs = self._schema().jobs
@@ -251,7 +268,7 @@ class DjMagics(Magics):
             return None
         schema = self._schema()
         try:
-            return self._declare(schema, args, cell)
+            self._declare(schema, args, cell)  # the class is in the namespace; nothing to show
         except DataJointError as err:
             raise UsageError(f"{type(err).__name__}: {err}") from None
 

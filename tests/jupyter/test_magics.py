@@ -153,3 +153,50 @@ def test_use_needs_a_schema_first(shell):
             shell.run_line_magic("dj", "tables")
     finally:
         magics.schema = saved
+
+
+def test_deletes_show_their_plan_before_asking(shell, monkeypatch, capsys):
+    subject = shell.user_ns["Subject"]
+    answers = iter(["no", "yes"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))  # the person at the keyboard
+    with dj.config(safemode=True):
+        (subject & {"subject_id": 1}).delete()  # answered "no"
+        assert len(subject & {"subject_id": 1}) == 1
+        shown = capsys.readouterr().out
+        assert "About to delete:" in shown and "subject`: 1 rows" in shown and "__length`: 1 rows" in shown
+        (subject & {"subject_id": 1}).delete()  # answered "yes"
+    assert len(subject & {"subject_id": 1}) == 0
+
+
+def test_headings_display_as_tables(shell):
+    heading = shell.user_ns["Subject"].heading._repr_html_()
+    assert (
+        "<caption>animals</caption>" in heading
+        and "<b>subject_id</b>" in heading
+        and "varchar(20)" in heading
+    )
+
+
+def test_watch_follows_workers_elsewhere(shell, server, prefix):
+    import subprocess
+    import sys
+
+    shell.run_cell_magic("dj", "computed Upper", "-> Subject\n---\nupper : varchar(20)\n")
+    if server.get("backend") == "sqlite":
+        open_it = f"dj.Connection(backend='sqlite', path={server['path']!r})"
+    else:
+        open_it = f"dj.Connection({server['host']!r}, {server['user']!r}, {server['password']!r}, port={server['port']})"
+    worker = (  # another process: the notebook only watches it through the tables
+        "import time, djnb as dj\n"
+        f"schema = dj.Schema({prefix + '_nb'!r}, connection={open_it}, create_tables=False)\n"
+        "ns = {}\nschema.spawn_missing_classes(context=ns)\n"
+        "def make(self, key):\n    time.sleep(0.3)\n"
+        "    self.insert1({**key, 'upper': (ns['Subject'] & key).fetch1('name').upper()})\n"
+        "ns['Upper'].make = make\nns['Upper'].populate(reserve_jobs=True)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", worker])
+    watched = shell.run_line_magic("dj", "watch Upper --timeout 60")
+    process.wait(timeout=60)
+    assert process.returncode == 0
+    total = len(shell.user_ns["Subject"]())
+    assert (watched.done, watched.total) == (total, total) and watched.finished and not watched.failures
