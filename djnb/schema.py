@@ -277,7 +277,12 @@ class Schema:
         self._require()
         if not self.exists:
             return False
-        question = f"Drop the schema `{self.database}` with all its tables and data?"
+        if config["safemode"] and not force:
+            plan = "\n".join(
+                f"  {name}: {len(FreeTable(self.connection, f'`{self.database}`.`{name}`'))} rows"
+                for name in self.list_tables()
+            )
+            question = f"Drop the schema `{self.database}` with all its tables and data?\n{plan}"
         if config["safemode"] and not force and not hooks.ask(question, confirm):
             return False
         self.connection.query(*self.connection.dialect.drop_schema(self.database))

@@ -386,7 +386,8 @@ class Table(QueryExpression, metaclass=TableMeta):
         """
         names = self.descendants()
         if config["safemode"]:
-            question = "About to drop:\n" + "\n".join(f"  {n}" for n in names) + "\nProceed?"
+            plan = "\n".join(f"  {n}: {len(FreeTable(self.connection, n))} rows" for n in names)
+            question = f"About to drop:\n{plan}\nProceed?"
             if not hooks.ask(question, confirm):
                 return False
         for name in reversed(names):

@@ -157,7 +157,7 @@ def test_use_needs_a_schema_first(shell):
 
 def test_deletes_show_their_plan_before_asking(shell, monkeypatch, capsys):
     subject = shell.user_ns["Subject"]
-    answers = iter(["no", "yes"])
+    answers = iter(["no", "yes", "no", "no"])
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))  # the person at the keyboard
     with dj.config(safemode=True):
         (subject & {"subject_id": 1}).delete()  # answered "no"
@@ -166,6 +166,13 @@ def test_deletes_show_their_plan_before_asking(shell, monkeypatch, capsys):
         assert "About to delete:" in shown and "subject`: 1 rows" in shown and "__length`: 1 rows" in shown
         (subject & {"subject_id": 1}).delete()  # answered "yes"
     assert len(subject & {"subject_id": 1}) == 0
+    with dj.config(safemode=True):
+        assert shell.user_ns["Length"]().drop() is False  # answered "no": the plan names the rows
+        shown = capsys.readouterr().out
+        assert "About to drop:" in shown and "__length`: 1 rows" in shown
+        assert shell.user_ns["schema"].drop() is False
+    shown = capsys.readouterr().out
+    assert "with all its tables and data?" in shown and "subject: 2 rows" in shown
 
 
 def test_headings_display_as_tables(shell):
