@@ -28,6 +28,52 @@ if TYPE_CHECKING:
     from .table import Table
 
 
+_PASS_THROUGH = frozenset({int, str, bool, bytes})
+
+
+def _plain(value: Any) -> Any:
+    """A value of an ordinary column: most pass as they are; NaN is NULL; numpy scalars unwrap."""
+    kind = type(value)
+    if kind in _PASS_THROUGH or value is None:
+        return value
+    if kind is float:
+        return None if value != value else value  # NaN is NULL
+    return _unwrap(value)
+
+
+def _unwrap(value: Any) -> Any:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar
+        value = value.astype("datetime64[us]").item() if value.dtype.kind == "M" else value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def encoder(attribute: Attribute, table: Any = None) -> Any:
+    """A function from a value of ``attribute`` to what to bind: ordinary columns take a fast
+    path; blobs, uuids, json, adapters and stored objects go through ``encode``."""
+    special = (
+        attribute.adapter is not None or attribute.is_blob or attribute.uuid or attribute.json
+        or attribute.is_external or attribute.is_attachment
+    )  # fmt: skip
+    if special:
+        return lambda value: encode(attribute, value, table)
+    return _plain
+
+
+def _insertable(keys: tuple, heading: Heading, table: Any, ignore_extra_fields: bool) -> tuple[str, ...]:
+    names = []
+    for name in keys:
+        if name in heading:
+            names.append(name)
+        elif not ignore_extra_fields:
+            raise UnknownAttributeError(
+                f"Attribute `{name}` is not in {table.full_table_name}; existing: {', '.join(heading.names)}. "
+                "Pass ignore_extra_fields=True to skip such fields."
+            )
+    return tuple(names)
+
+
 def encode(attribute: Attribute, value: Any, table: Any = None) -> Any:
     """The value to bind for ``attribute`` (blobs packed, UUIDs as bytes, NaN as NULL, files stored).
 
@@ -136,23 +182,27 @@ def insert_rows(
             table, rows if isinstance(rows, QueryExpression) else rows(), mode, ignore_extra_fields
         )
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
+    known: dict[tuple, tuple[str, ...]] = {}  # a row's keys -> the attributes to insert (checked once)
     for row in as_row_dicts(rows, heading):
-        names = []
-        for name in row:
-            if name in heading:
-                names.append(name)
-            elif not ignore_extra_fields:
-                raise UnknownAttributeError(
-                    f"Attribute `{name}` is not in {table.full_table_name}; existing: {', '.join(heading.names)}. "
-                    "Pass ignore_extra_fields=True to skip such fields."
-                )
-        pending.append((tuple(names), row))
+        keys = tuple(row)
+        names = known.get(keys)
+        if names is None:
+            names = known[keys] = _insertable(keys, heading, table, ignore_extra_fields)
+        pending.append((names, row))
     stored = _upload_external(table, heading, pending)
     groups: dict[tuple[str, ...], list[tuple]] = {}
+    encoders: dict[tuple[str, ...], list] = {}
     for index, (names, row) in enumerate(pending):
-        values = tuple(
-            stored[(n, index)] if (n, index) in stored else encode(heading[n], row[n], table) for n in names
-        )
+        functions = encoders.get(names)
+        if functions is None:
+            functions = encoders[names] = [encoder(heading[n], table) for n in names]
+        if stored:
+            values = tuple(
+                stored[(n, index)] if (n, index) in stored else f(row[n])
+                for n, f in zip(names, functions, strict=True)
+            )
+        else:
+            values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
         groups.setdefault(names, []).append(values)
     if not groups:
         return 0
