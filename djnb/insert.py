@@ -135,6 +135,30 @@ def _store(attribute: Attribute, value: Any, table: Any) -> bytes:
     return external.upload_filepath(Path(value)).bytes
 
 
+def _as_columns(rows: Any, heading: Heading, table: Any, ignore_extra: bool) -> tuple[tuple, list] | None:
+    """(attribute names, rows as tuples) for a record array, a DataFrame or a list of tuples in
+    heading order, when no attribute needs storing elsewhere; None: go the general way."""
+    if hasattr(rows, "to_records") and hasattr(rows, "columns"):  # a DataFrame
+        frame = rows.reset_index() if any(name is not None for name in rows.index.names) else rows
+        if any(kind.kind not in "biufO" for kind in frame.dtypes):
+            return None  # e.g. datetimes: their records would turn into plain numbers
+        rows = frame.to_records(index=False)
+    if hasattr(rows, "dtype") and getattr(rows.dtype, "names", None):  # record array
+        if any(rows.dtype[name].kind not in "biufUSO" for name in rows.dtype.names):
+            return None  # datetime64 fields: tolist() may give plain numbers
+        names = _insertable(tuple(rows.dtype.names), heading, table, ignore_extra)
+        tuples = rows[list(names)].tolist() if names != rows.dtype.names else rows.tolist()
+    elif isinstance(rows, list) and rows and all(type(row) is tuple for row in rows):
+        if any(len(row) != len(heading.names) for row in rows):
+            return None  # the general way says which row is wrong
+        names, tuples = tuple(heading.names), rows
+    else:
+        return None
+    if any(heading[n].category in STORED_CATEGORIES and heading[n].adapter is None for n in names):
+        return None
+    return names, tuples
+
+
 def as_row_dicts(rows: Any, heading: Heading) -> Iterable[Mapping[str, Any]]:
     """Every supported row container as dicts."""
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a DataFrame
@@ -176,11 +200,16 @@ def insert_rows(
     """Insert ``rows``; returns the number of rows the server reports as affected."""
     heading = table.heading
     mode = "replace" if replace else ("ignore" if skip_duplicates else "error")
-    dialect = table.connection.dialect
     if isinstance(rows, QueryExpression) or (isinstance(rows, type) and issubclass(rows, QueryExpression)):
         return _insert_select(
             table, rows if isinstance(rows, QueryExpression) else rows(), mode, ignore_extra_fields
         )
+    columns = _as_columns(rows, heading, table, ignore_extra_fields)
+    if columns is not None:  # tuples, records or a frame of ordinary columns: no dicts made
+        names, tuples = columns
+        functions = [encoder(heading[n], table) for n in names]
+        values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+        return _write(table, {names: values} if values else {}, mode)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     known: dict[tuple, tuple[str, ...]] = {}  # a row's keys -> the attributes to insert (checked once)
     for row in as_row_dicts(rows, heading):
@@ -204,8 +233,14 @@ def insert_rows(
         else:
             values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
         groups.setdefault(names, []).append(values)
+    return _write(table, groups, mode)
+
+
+def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) -> int:
+    """One batched INSERT per group of rows with the same attributes, all in one transaction."""
     if not groups:
         return 0
+    heading, dialect = table.heading, table.connection.dialect
     connection = table.connection
     own_transaction = not connection.in_transaction and (
         len(groups) > 1 or sum(map(len, groups.values())) > 1
