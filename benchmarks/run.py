@@ -31,7 +31,7 @@ CONTENDERS = ("djnb", "datajoint", "floor")
 # the workloads that measure the database path (the others do not touch a database)
 SQLITE_WORKLOADS = (
     "connect", "roundtrip", "insert_100k", "insert_100k_tuples", "insert_100k_records", "insert_100k_frame",
-    "fetch_100k", "fetch_100k_dicts", "fetch_100k_frame", "populate_1k", "populate_1k_jobs",
+    "fetch_100k", "fetch_100k_dicts", "fetch_100k_frame", "populate_1k", "populate_1k_jobs", "delete_cascade_10k",
 )  # fmt: skip
 
 

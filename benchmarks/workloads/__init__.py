@@ -26,6 +26,7 @@ WORKLOADS = {
     "fetch_100k_frame": "data:FetchFrame",
     "populate_1k": "populate:Direct",
     "populate_1k_jobs": "populate:Reserved",
+    "delete_cascade_10k": "cascade",
     "external_file": "external:FileStore",
     "external_s3": "external:S3Store",
     "external_s3_remote": "external:RemoteS3Store",
