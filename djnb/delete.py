@@ -71,18 +71,24 @@ def plan(query: Any) -> dict[str, Any]:
     graph.load([schema])
     affected: dict[str, Any] = {root.full_name: query}
     for name in graph.descendants(root.full_name)[1:]:
-        conditions = []
+        child_schema, child_table = name.strip("`").split("`.`")
+        heading = catalog.load_heading(query.connection, child_schema, child_table)
+        conditions, everything = [], False
         for key in graph.parents(name):
             parent = affected.get(key.parent)
             if parent is None:
                 continue
+            if isinstance(parent.node, Relation) and not any(heading[a].nullable for a in key.attr_map):
+                # all of the parent's rows go, and every child row has a parent through this key:
+                # all of the child's rows go (no IN (subquery) for the server to evaluate per row)
+                everything = True
+                break
             renames = {
                 child: parent_attr for child, parent_attr in key.attr_map.items() if child != parent_attr
             }
             conditions.append(parent.proj(**renames))
-        child_schema, child_table = name.strip("`").split("`.`")
-        heading = catalog.load_heading(query.connection, child_schema, child_table)
-        affected[name] = query._derive(Relation(name, heading)) & conditions
+        table = query._derive(Relation(name, heading))
+        affected[name] = table if everything else table & conditions
     return affected
 
 
