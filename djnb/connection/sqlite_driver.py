@@ -20,7 +20,8 @@ import re
 import sqlite3
 import time
 import uuid
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -209,20 +210,11 @@ def execute(
         return Result(None, [], as_dict)
     if _CREATE_TABLE.match(sql) and is_declaration(rewrite(sql, False)):
         table, statements = translate_ddl(rewrite(sql, False))
-        own = not session.in_transaction  # table and catalog rows: all or nothing
-        if own:
-            _waiting(session.execute, "BEGIN IMMEDIATE")  # the write lock first: another process may race us
-        try:
+        with _all_or_nothing(session):  # the table and its catalog rows; another process may race us
             exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
             if not session.execute(exists, (table,)).fetchone():
                 for statement, params in statements:
                     session.execute(statement, params)
-        except BaseException:
-            if own:
-                session.execute("ROLLBACK")
-            raise
-        if own:
-            session.execute("COMMIT")
         return Result(None, [], as_dict)
     with_arguments = bool(args) or formatted
     text = rewrite(sql, with_arguments)
@@ -263,6 +255,35 @@ def _waiting(run: Any, *args: Any, retry: bool = True) -> Any:
         time.sleep(random.uniform(0.0001, 0.001))
 
 
+@contextmanager
+def _all_or_nothing(session: sqlite3.Connection, pause_foreign_keys: bool = False) -> Iterator[None]:
+    """Statements that belong together: inside the caller's transaction, or in one of their own
+    that takes the write lock first (and, for a table rebuild, pauses foreign-key checks, which
+    SQLite only allows outside a transaction)."""
+    if session.in_transaction:
+        yield
+        return
+    if pause_foreign_keys:
+        session.execute("PRAGMA foreign_keys = OFF")
+    _waiting(session.execute, "BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        session.execute("ROLLBACK")
+        raise
+    else:
+        session.execute("COMMIT")
+    finally:
+        if pause_foreign_keys:
+            session.execute("PRAGMA foreign_keys = ON")
+
+
+def _forget(session: sqlite3.Connection, schema: str, table: str) -> None:
+    """Remove a dropped table's catalog rows."""
+    session.execute('DELETE FROM "~djnb_columns" WHERE schema_name = ? AND table_name = ?', (schema, table))
+    session.execute('DELETE FROM "~djnb_tables" WHERE schema_name = ? AND table_name = ?', (schema, table))
+
+
 def _special(session: sqlite3.Connection, sql: str) -> Result | None:
     """CREATE/DROP DATABASE and SET FOREIGN_KEY_CHECKS, which SQLite does not have."""
     match = _CREATE_DATABASE.match(sql)
@@ -274,29 +295,16 @@ def _special(session: sqlite3.Connection, sql: str) -> Result | None:
         return Result(None, [], False)
     match = _DROP_DATABASE.match(sql)
     if match:
-        own = not session.in_transaction
-        if own:
-            _waiting(session.execute, "BEGIN IMMEDIATE")
-        try:
+        with _all_or_nothing(session):
             _drop_schema(session, match.group(2).replace("``", "`"), if_exists=bool(match.group(1)))
-        except BaseException:
-            if own:
-                session.execute("ROLLBACK")
-            raise
-        if own:
-            session.execute("COMMIT")
         return Result(None, [], False)
     match = _DROP_TABLE.match(rewrite(sql, False))
     if match:
         full = match.group(2).replace("``", "`")
         schema, _, table = full.partition(".")
-        session.execute(f"DROP TABLE {'IF EXISTS ' if match.group(1) else ''}" + _quoted(full))
-        session.execute(
-            'DELETE FROM "~djnb_columns" WHERE schema_name = ? AND table_name = ?', (schema, table)
-        )
-        session.execute(
-            'DELETE FROM "~djnb_tables" WHERE schema_name = ? AND table_name = ?', (schema, table)
-        )
+        with _all_or_nothing(session):
+            session.execute(f"DROP TABLE {'IF EXISTS ' if match.group(1) else ''}" + _quoted(full))
+            _forget(session, schema, table)
         return Result(None, [], False)
     match = _FK_CHECKS.match(sql)
     if match:
@@ -392,11 +400,7 @@ def _alter(session: sqlite3.Connection, sql: str) -> None:
     _, statements = translate_ddl(create)
     temporary = f"{full}~rebuild"
     kept = ", ".join(_quoted(name) for name in order if name in {row["Field"] for row in rows})
-    own = not session.in_transaction
-    if own:
-        session.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction does this take
-        _waiting(session.execute, "BEGIN IMMEDIATE")
-    try:
+    with _all_or_nothing(session, pause_foreign_keys=True):
         session.execute(
             statements[0][0].replace(f"CREATE TABLE {_quoted(full)}", f"CREATE TABLE {_quoted(temporary)}", 1)
         )
@@ -404,24 +408,11 @@ def _alter(session: sqlite3.Connection, sql: str) -> None:
         session.execute(copy)
         session.execute(f"DROP TABLE {_quoted(full)}")
         session.execute(f"ALTER TABLE {_quoted(temporary)} RENAME TO {_quoted(full)}")
-        session.execute(
-            'DELETE FROM "~djnb_columns" WHERE schema_name = ? AND table_name = ?', (schema, table)
-        )
-        session.execute(
-            'DELETE FROM "~djnb_tables" WHERE schema_name = ? AND table_name = ?', (schema, table)
-        )
+        _forget(session, schema, table)
         for statement, params in statements[1:]:
             session.execute(statement, params)
         if session.execute("SELECT * FROM pragma_foreign_key_check(?)", (full,)).fetchone():
             raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
-    except BaseException:
-        if own:
-            session.execute("ROLLBACK")
-            session.execute("PRAGMA foreign_keys = ON")
-        raise
-    if own:
-        session.execute("COMMIT")
-        session.execute("PRAGMA foreign_keys = ON")
 
 
 def _rebuilt_definition(session: sqlite3.Connection, full: str, columns: list[str], comment: str) -> str:
@@ -465,10 +456,7 @@ def _create_by_hand(session: sqlite3.Connection, sql: str) -> None:
     the catalog from what SQLite knows (declared types, nullability, defaults, key), so that
     djnb can read its heading as it can any server table's."""
     match = _TABLE_NAME.match(sql)
-    own = not session.in_transaction
-    if own:
-        _waiting(session.execute, "BEGIN IMMEDIATE")
-    try:
+    with _all_or_nothing(session):
         session.execute(sql)
         full = match.group(1) if match else ""
         if "." in full:
@@ -483,9 +471,3 @@ def _create_by_hand(session: sqlite3.Connection, sql: str) -> None:
                     'INSERT OR REPLACE INTO "~djnb_columns" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', row
                 )
             session.execute('INSERT OR REPLACE INTO "~djnb_tables" VALUES (?, ?, ?)', (schema, table, ""))
-    except BaseException:
-        if own:
-            session.execute("ROLLBACK")
-        raise
-    if own:
-        session.execute("COMMIT")
