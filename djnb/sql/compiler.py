@@ -38,6 +38,11 @@ class Select:
     where: list[str] = field(default_factory=list)
     where_params: list = field(default_factory=list)
     group_by: list[str] = field(default_factory=list)
+    having: list[str] = field(default_factory=list)
+    having_params: list = field(default_factory=list)
+    # a grouped select whose restrictions may go to HAVING: no computed name shadows a column of
+    # its source (SQLite would read such a name in HAVING as the column, not the aggregate)
+    having_ok: bool = False
     order_by: list[str] = field(default_factory=list)
     limit: int | None = None
     offset: int = 0
@@ -72,11 +77,13 @@ class Compiler:
             parts.append("WHERE " + " AND ".join(s.where))
         if s.group_by:
             parts.append("GROUP BY " + ", ".join(s.group_by))
+        if s.having:
+            parts.append("HAVING " + " AND ".join(s.having))
         if s.order_by:
             parts.append("ORDER BY " + ", ".join(s.order_by))
         if s.limit is not None:
             parts.append(f"LIMIT {int(s.limit)}" + (f" OFFSET {int(s.offset)}" if s.offset else ""))
-        return " ".join(parts), [*s.source_params, *s.where_params]
+        return " ".join(parts), [*s.source_params, *s.where_params, *s.having_params]
 
     def wrap(self, s: Select) -> Select:
         """Make ``s`` a derived table with plain columns."""
@@ -88,6 +95,8 @@ class Compiler:
     def select_columns(self, node: Node, names: list[str]) -> Select:
         """The query's rows with exactly ``names``, in that order (UNION matches by position)."""
         s = self.select(node)
+        if s.having and not {name for _, name in s.columns} <= set(names):
+            s = self.wrap(s)  # HAVING may name a column that would be dropped
         columns = dict((name, sql) for sql, name in s.columns)
         s.columns = [(columns[n], n) for n in names]
         return s
@@ -105,12 +114,14 @@ class Compiler:
 
     def _restrict(self, node: Restrict) -> Select:
         s = self.select(node.source)
-        if not s.plain:
+        # restricting an aggregation: HAVING, as hand-written SQL would, not a derived table
+        grouped = s.having_ok and s.limit is None and not s.order_by and not s.distinct
+        if not s.plain and not grouped:
             s = self.wrap(s)
         sql, params = self.condition(node.condition)
         if sql != "TRUE":
-            s.where.append(sql)
-            s.where_params.extend(params)
+            (s.having if grouped else s.where).append(sql)
+            (s.having_params if grouped else s.where_params).extend(params)
         return s
 
     def _project(self, node: Project) -> Select:
@@ -158,10 +169,12 @@ class Compiler:
             return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
         kept = [a.name for a in node.heading.attributes if a.expression is None]
-        columns = [(f"`{n}`", n) for n in kept] + [
-            (a.expression, a.name) for a in node.heading.attributes if a.expression
-        ]
-        return replace(joined, columns=columns, group_by=[f"`{n}`" for n in kept], exposes_all=False)
+        computed = [(a.expression, a.name) for a in node.heading.attributes if a.expression]
+        sources = {*node.group.heading.names, *node.source.heading.names}
+        return replace(
+            joined, columns=[(f"`{n}`", n) for n in kept] + computed, group_by=[f"`{n}`" for n in kept],
+            exposes_all=False, having_ok=kept != [] and not any(name in sources for _, name in computed),
+        )  # fmt: skip
 
     def _union(self, node: Union) -> Select:
         names = [a.name for a in node.heading.attributes]

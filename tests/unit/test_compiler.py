@@ -150,14 +150,31 @@ def test_aggregation_groups_by_kept_attributes_valid_on_mariadb():
     assert "LEFT JOIN `lab`.`enroll`" in sql(kept)[0]
 
 
-def test_restricting_an_aggregation_uses_a_subquery():
+def test_restricting_an_aggregation_uses_having():
     node = Aggregate(student, enroll, keep=(), computed=(("n", "count(*)"),))
-    text, params = sql(restrict(node, {"n": 2}))
+    text, params = sql(restrict(restrict(node, {"n": 2}), "n < 9"))
     assert text == (
-        "SELECT `student_id`, `n` FROM (SELECT `student_id`, count(*) AS `n` FROM `lab`.`student` JOIN "
-        "`lab`.`enroll` USING (`student_id`) GROUP BY `student_id`) AS `$q1` WHERE (`n` = %s)"
+        "SELECT `student_id`, count(*) AS `n` FROM `lab`.`student` JOIN `lab`.`enroll` USING (`student_id`) "
+        "GROUP BY `student_id` HAVING (`n` = %s) AND (n < 9)"
     )
     assert params == [2]
+
+
+def test_restricting_an_aggregation_whose_name_shadows_a_column_uses_a_subquery():
+    # SQLite would read `grade` in HAVING as the grouped rows' column, not the computed maximum
+    node = Aggregate(student, enroll, keep=(), computed=(("grade", "max(grade)"),))
+    text, _ = sql(restrict(node, "grade > 3"))
+    assert text == (
+        "SELECT `student_id`, `grade` FROM (SELECT `student_id`, max(grade) AS `grade` FROM `lab`.`student` "
+        "JOIN `lab`.`enroll` USING (`student_id`) GROUP BY `student_id`) AS `$q1` WHERE (grade > 3)"
+    )
+
+
+def test_restricting_a_limited_aggregation_uses_a_subquery():
+    node = Top(Aggregate(student, enroll, keep=(), computed=(("n", "count(*)"),)), 5, ("n DESC",), 0)
+    text, params = sql(restrict(node, {"n": 2}))
+    assert text.startswith("SELECT `student_id`, `n` FROM (SELECT") and text.endswith("WHERE (`n` = %s)")
+    assert "LIMIT 5" in text and params == [2]
 
 
 def test_top_inside_top():
