@@ -19,6 +19,13 @@ class Preview:
     rows: Sequence[Sequence[object]]
     more: bool
     total: int | None
+    estimated: bool = False  # total is the server's estimate for a large table, not a count
+
+
+def _total(preview: Preview) -> str:
+    if preview.estimated:
+        return f"~{preview.total:,} (estimated; len() counts exactly)"
+    return str(preview.total)
 
 
 def _cell(value: object, width: int) -> str:
@@ -39,7 +46,7 @@ def render_text(preview: Preview, width: int = 14) -> str:
     if preview.more:
         lines.append("   ...")
     if preview.total is not None:
-        lines.append(f" (Total: {preview.total})")
+        lines.append(f" (Total: {_total(preview)})")
     return "\n".join(lines) + "\n"
 
 
@@ -70,5 +77,5 @@ def render_html(preview: Preview, width: int = 40) -> str:
         body.append(f"<tr>{cells}</tr>")
     if preview.more:
         body.append(f"<tr>{'<td>...</td>' * len(preview.names)}</tr>")
-    count = f'<div class="djnb-count">Total: {preview.total}</div>' if preview.total is not None else ""
+    count = f'<div class="djnb-count">Total: {_total(preview)}</div>' if preview.total is not None else ""
     return f'{STYLE}<table class="djnb-preview"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{count}'

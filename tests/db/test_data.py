@@ -240,6 +240,22 @@ def test_previews_escape_values_and_show_counts(animal):
     assert "..." not in small and "(Total: 1)" in small
 
 
+def test_previews_of_large_tables_show_the_estimate_and_len_counts(animal):
+    animal.insert({"animal_id": i, "name": f"n{i}"} for i in range(40))
+    if animal.connection.backend == "mysql":
+        animal.connection.query(f"ANALYZE TABLE {animal.full_table_name}")  # refresh InnoDB's statistics
+    with dj.config(display__exact_count_limit=10):
+        text, page = repr(animal()), animal()._repr_html_()
+        restricted = repr(animal & "animal_id < 30")
+    if animal.connection.backend == "mysql":  # the estimate is sampled: near 40, not exact
+        assert "(Total: ~" in text and "estimated; len() counts exactly" in text and "Total: ~" in page
+    else:  # SQLite keeps no estimate: counting is exact (and quick)
+        assert "(Total: 40)" in text and "Total: 40<" in page
+    assert "(Total: 30)" in restricted and len(animal()) == 40  # queries and len() count exactly
+    with dj.config(display__exact_count_limit=None):
+        assert "(Total: 40)" in repr(animal())
+
+
 @pytest.mark.mysql_only("needs a server account with partial privileges; SQLite has no accounts")
 def test_a_cascade_interrupted_by_an_error_changes_nothing(family, server, prefix):
     """A user who may delete in one schema but not the other: the second DELETE fails."""

@@ -92,6 +92,10 @@ class Dialect:
         """A statement whose last column is the session's TLS cipher (empty when unencrypted)."""
         raise NotImplementedError
 
+    def row_estimate(self, schema: str, table: str) -> Statement | None:
+        """The catalog's cheap estimate of a table's row count, if the engine keeps one."""
+        return None
+
     def table_status(self, schema: str, table: str) -> Statement:
         """One row (as dict) with at least ``comment``, ``data_length``, ``index_length``."""
         raise NotImplementedError
