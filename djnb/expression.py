@@ -236,6 +236,12 @@ class QueryExpression:
             heading[name]  # raises UnknownAttributeError with the existing names
         names = list(dict.fromkeys(wanted)) if attributes else heading.names
         rows = self._rows(names, node)
+        if (as_dict or (fmt == "frame" and not attributes)) and not fetching.needs_decoding(
+            heading, names, self.connection.dialect
+        ):  # the driver's rows are the values: no columns to decode, no transposing
+            if as_dict:
+                return [dict(zip(names, row)) for row in rows]  # noqa: B905 (each row has len(names) values)
+            return fetching.as_frame(heading, names, rows=rows)
         context = fetching.Context(self.connection, self._query_context or {}, download_path)
         columns = fetching.decode_rows(heading, names, rows, squeeze, context, self.connection.dialect)
         if not attributes:

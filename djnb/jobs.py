@@ -72,6 +72,34 @@ class JobTable(FreeTable):
             return False
         return True
 
+    def reserve_many(self, table_name: str, keys: list[dict]) -> list[dict]:
+        """Claim ``keys`` in one statement; returns those this worker now holds, in order.
+
+        Keys that another worker holds (or that are in error or ignored) are skipped. Rows this
+        session reserved earlier count as held: they are its own.
+        """
+        if len(keys) == 1:
+            return keys if self.reserve(table_name, keys[0]) else []
+        rows = [self._job(table_name, key, "reserved") for key in keys]
+        sql = self.connection.dialect.insert(
+            self.full_table_name, list(rows[0]), "ignore", ["table_name", "key_hash"]
+        )
+        if self.connection.query_many(sql, [tuple(row.values()) for row in rows]) == len(rows):
+            return keys
+        held = self & {
+            "table_name": table_name,
+            "status": "reserved",
+            "connection_id": self.connection.connection_id,
+        }
+        mine = set((held & [{"key_hash": row["key_hash"]} for row in rows]).fetch("key_hash").tolist())
+        return [key for key, row in zip(keys, rows, strict=True) if row["key_hash"] in mine]
+
+    def release(self, table_name: str, keys: list[dict]) -> None:
+        """Delete these keys' reservations (done or never started); error entries stay."""
+        if keys:
+            hashes = [{"key_hash": key_hash(key)} for key in keys]
+            (self & {"table_name": table_name, "status": "reserved"} & hashes).delete_quick()
+
     def complete(self, table_name: str, key: Mapping[str, Any]) -> None:
         (self & {"table_name": table_name, "key_hash": key_hash(key)}).delete_quick()
 

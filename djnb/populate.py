@@ -8,25 +8,31 @@ many machines share the work. Progress is reported through a callback (the core 
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import random
 import signal
+import time
 import traceback
-from collections.abc import Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager, suppress
 from typing import Any
 
 import numpy as np
 
 from . import hooks, tiers
-from .errors import DataJointError, LostConnectionError
+from .errors import DataJointError, DuplicateError, LostConnectionError
 from .expression import QueryExpression
 from .hashing import key_hash
 from .jobs import JobTable
 from .table import FreeTable
 
 logger = logging.getLogger("djnb")
+
+RESERVE_SECONDS = 0.05  # a batch of reservations covers about this much work
+RESERVE_BATCH = 100  # and at most this many keys
+CHECK_BEFORE_MAKE_SECONDS = 0.01  # re-check that a key is missing before makes slower than this
 
 
 def same_inputs(a: Any, b: Any) -> bool:
@@ -109,22 +115,50 @@ class AutoPopulate:
         if processes > 1 and len(keys) > 1:
             return self._populate_in_processes(keys, min(processes, len(keys)), make_kwargs)
         errors: list = []
-        successes = 0
+        successes = done = 0
         report = hooks.progress if display_progress else None
-        with _terminate_as_error(jobs is not None):
-            for done, key in enumerate(keys):
-                status = self._populate1(
-                    key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
-                )
-                if status is True:
-                    successes += 1
-                elif isinstance(status, tuple):
-                    errors.append(status)
-                    if display_progress and hooks.failure is not None:
-                        hooks.failure(key, *self._last_failure)
-                if report is not None:
-                    report(done + 1, len(keys), key)
+        self._last_make = math.inf  # not known yet: reserve one key, and check before making it
+        batches = self._held_batches(keys, jobs)
+        with _terminate_as_error(jobs is not None), closing(batches):  # closing releases at once
+            for batch in batches:
+                for key in batch:
+                    status = self._populate1(
+                        key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
+                    )
+                    if status is True:
+                        successes += 1
+                    elif isinstance(status, tuple):
+                        errors.append(status)
+                        if display_progress and hooks.failure is not None:
+                            hooks.failure(key, *self._last_failure)
+                    done += 1
+                    if report is not None:
+                        report(done, len(keys), key)
         return {"success_count": successes, "error_list": errors}
+
+    def _held_batches(self, keys: list, jobs: JobTable | None) -> Iterator[list]:
+        """The keys to make, in batches; with jobs, each batch reserved in one statement.
+
+        A batch covers about RESERVE_SECONDS of makes at the recent pace (one key while makes
+        are slow), so workers still share the work evenly. Reservations of a batch are deleted
+        together when it ends, interrupted or not; error entries stay.
+        """
+        if jobs is None:
+            yield keys
+            return
+        position, size = 0, 1
+        while position < len(keys):
+            if self._last_make != math.inf:
+                size = max(1, min(RESERVE_BATCH, int(RESERVE_SECONDS / max(self._last_make, 1e-6))))
+            candidates = keys[position : position + size]
+            position += len(candidates)
+            held = jobs.reserve_many(self.table_name, candidates)
+            if not held:  # other workers hold these: look further ahead faster
+                size = min(RESERVE_BATCH, size * 2)
+            try:
+                yield held
+            finally:
+                jobs.release(self.table_name, held)
 
     def _populate_in_processes(self, keys: list, processes: int, make_kwargs: dict | None) -> dict:
         """N forked workers, each with its own session, sharing the keys through ~jobs."""
@@ -155,19 +189,20 @@ class AutoPopulate:
     def _populate1(
         self, key: dict, jobs: JobTable | None, suppress_errors: bool, return_objects: bool, make_kwargs: dict
     ) -> Any:
-        if jobs is not None and not jobs.reserve(self.table_name, key):
-            return False
+        """Make one (held) key in its own transaction: True, False (already there) or (key, error)."""
         three_part = all(hasattr(self, name) for name in ("make_fetch", "make_compute", "make_insert"))
         connection = self.connection
+        started = time.perf_counter()
         try:
             if three_part:
                 fetched = self.make_fetch(dict(key))
                 computed = self.make_compute(dict(key), *fetched)
             connection.start_transaction()
-            if key in self.proj():
+            # Another worker may have made the key since the key list was read. Checking costs a
+            # round trip, worth it only before a slow make: after a quick one, an insert that
+            # collides is the check (below), and at most a quick make was wasted.
+            if self._last_make > CHECK_BEFORE_MAKE_SECONDS and key in self.proj():
                 connection.cancel_transaction()
-                if jobs is not None:
-                    jobs.complete(self.table_name, key)
                 return False
             type(self)._allow_insert = True
             try:
@@ -184,6 +219,9 @@ class AutoPopulate:
         except (KeyboardInterrupt, SystemExit, Exception) as error:
             with suppress(LostConnectionError):
                 connection.cancel_transaction()
+            self._last_make = time.perf_counter() - started
+            if isinstance(error, DuplicateError) and key in self.proj():
+                return False  # made meanwhile by another worker: nothing of ours was kept
             message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             logger.debug("Error making %s -> %s: %s", key, self.full_table_name, message)
             self._last_failure = (message, traceback.format_exc())
@@ -193,8 +231,7 @@ class AutoPopulate:
                 raise
             return key, error if return_objects else message
         connection.commit_transaction()
-        if jobs is not None:
-            jobs.complete(self.table_name, key)
+        self._last_make = time.perf_counter() - started
         return True
 
     def progress(self, *restrictions: Any, display: bool = False) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -216,3 +217,55 @@ def test_restricted_tables_and_long_error_messages(pipeline):
     jobs.error("__double", {"source_id": 9}, "x" * 5000, "stack")
     message = (jobs & {"status": "error"}).fetch1("error_message")
     assert len(message) == 2047 and message.endswith("...truncated")
+
+
+def test_reservations_are_taken_in_batches_and_skip_other_workers(pipeline, server):
+    import os
+
+    reset(pipeline)
+    double, jobs = pipeline["Double"], pipeline["schema"].jobs
+    other = dj.Connection(**server)  # another live worker: its session (MariaDB), its process (SQLite)
+    for source_id in (4, 6):
+        row = jobs._job("__double", {"source_id": source_id}, "reserved")
+        row["pid"] = os.getppid()
+        row["connection_id"] = other.connection_id if other.backend == "mysql" else os.getppid()
+        jobs._write(row, replace=False)
+    keys = [{"source_id": i} for i in range(8)]
+    held = jobs.reserve_many("__double", keys)
+    assert held == [k for k in keys if k["source_id"] not in (4, 6)]  # the others' stay theirs
+    jobs.release("__double", held)
+    assert jobs.summary()["__double"]["reserved"] == 2
+    result = double.populate(reserve_jobs=True)
+    assert result["success_count"] == 8 and not (double & "source_id in (4, 6)")
+    assert jobs.summary()["__double"]["reserved"] == 2  # only the other worker's remain
+    other.close()
+
+
+def test_a_key_made_meanwhile_by_another_worker_is_skipped_not_an_error(pipeline, server, monkeypatch):
+    from djnb import hooks
+
+    double = pipeline["Double"]
+    elsewhere = dj.Connection(**server)
+    made: list = []
+    original = double.make
+
+    def make(self, key):
+        made.append(key["source_id"])
+        if key["source_id"] == 1 and slow:
+            time.sleep(0.05)  # a slow make: the next key is checked before it is made
+        original(self, key)
+
+    def after(done, total, key):  # between two keys, another worker makes key 2 and commits
+        if done == 2:
+            elsewhere.query(f"INSERT INTO {double.full_table_name} VALUES (2, 40)")
+
+    monkeypatch.setattr(hooks, "progress", after)
+    monkeypatch.setattr(double, "make", make)
+    for slow in (False, True):
+        reset(pipeline)
+        made.clear()
+        result = double.populate(keys=[{"source_id": i} for i in range(4)], display_progress=True)
+        assert result == {"success_count": 3, "error_list": []}
+        assert sorted(double.fetch("source_id").tolist()) == [0, 1, 2, 3]
+        assert made == ([0, 1, 3] if slow else [0, 1, 2, 3])  # after a quick make, the insert tells
+    elsewhere.close()
