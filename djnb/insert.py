@@ -251,7 +251,10 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
         count = 0
         for names, values in groups.items():
             sql = dialect.insert(table.full_table_name, list(names), mode, heading.primary_key)
-            count += connection.query_many(sql, values)
+            if len(values) == 1:  # insert1, make(): a plain execute skips the batching machinery
+                count += connection.query(sql, values[0], formatted=True).rowcount
+            else:
+                count += connection.query_many(sql, values)
     except BaseException:
         if own_transaction:
             connection.cancel_transaction()

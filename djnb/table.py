@@ -7,6 +7,7 @@ decorated class's module, the schema's own classes, ``add_objects``), never by `
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from .sql.nodes import Node, Relation
 logger = logging.getLogger("djnb")
 
 
+@functools.lru_cache(maxsize=1024)  # asked for on every statement a table class writes
 def snake_case(name: str) -> str:
     """``RawECG`` -> ``raw_e_c_g``: an underscore before every inner capital, as DataJoint does."""
     if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
