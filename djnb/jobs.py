@@ -14,7 +14,7 @@ from typing import Any
 
 from .blob import pack
 from .connection import Connection
-from .errors import DuplicateError
+from .errors import DuplicateError, LockError
 from .hashing import key_hash
 from .settings import config
 from .table import FreeTable, Table
@@ -84,8 +84,11 @@ class JobTable(FreeTable):
         sql = self.connection.dialect.insert(
             self.full_table_name, list(rows[0]), "ignore", ["table_name", "key_hash"]
         )
-        if self.connection.query_many(sql, [tuple(row.values()) for row in rows]) == len(rows):
-            return keys
+        try:
+            if self.connection.query_many(sql, [tuple(row.values()) for row in rows]) == len(rows):
+                return keys
+        except LockError:  # workers inserting overlapping batches can deadlock: one key at a time
+            return [key for key in keys if self.reserve(table_name, key)]
         held = self & {
             "table_name": table_name,
             "status": "reserved",
@@ -98,7 +101,12 @@ class JobTable(FreeTable):
         """Delete these keys' reservations (done or never started); error entries stay."""
         if keys:
             hashes = [{"key_hash": key_hash(key)} for key in keys]
-            (self & {"table_name": table_name, "status": "reserved"} & hashes).delete_quick()
+            mine = self & {"table_name": table_name, "status": "reserved"}
+            try:
+                (mine & hashes).delete_quick()
+            except LockError:  # a deadlock with another worker's batch: one row at a time
+                for one in hashes:
+                    (mine & one).delete_quick()
 
     def complete(self, table_name: str, key: Mapping[str, Any]) -> None:
         (self & {"table_name": table_name, "key_hash": key_hash(key)}).delete_quick()

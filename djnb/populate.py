@@ -152,10 +152,11 @@ class AutoPopulate:
                 size = max(1, min(RESERVE_BATCH, int(RESERVE_SECONDS / max(self._last_make, 1e-6))))
             candidates = keys[position : position + size]
             position += len(candidates)
-            held = jobs.reserve_many(self.table_name, candidates)
-            if not held:  # other workers hold these: look further ahead faster
-                size = min(RESERVE_BATCH, size * 2)
-            try:
+            held: list = []
+            try:  # released even if SIGTERM ends the worker between reserving and making
+                held = jobs.reserve_many(self.table_name, candidates)
+                if not held:  # other workers hold these: look further ahead faster
+                    size = min(RESERVE_BATCH, size * 2)
                 yield held
             finally:
                 jobs.release(self.table_name, held)

@@ -16,7 +16,7 @@ import djnb as dj
 BACKENDS = ("mysql", "sqlite")
 
 PIPELINE = textwrap.dedent('''
-    import os, time
+    import os, pathlib, time
     import djnb as dj
 
     schema = dj.Schema(os.environ["DJNB_SCHEMA"])
@@ -44,6 +44,7 @@ PIPELINE = textwrap.dedent('''
 
         def make(self, key):
             if key["key_id"] == 0 and os.environ.get("DJNB_SLOW"):
+                pathlib.Path(os.environ["DJNB_SLOW"]).touch()  # tells the test: inside make now
                 time.sleep(60)  # long enough to be killed here
             time.sleep(float(os.environ.get("DJNB_PAUSE", 0)))  # a little work: it spreads over the workers
             self.insert1({**key, "square": key["key_id"] ** 2})
@@ -69,7 +70,9 @@ def workspace(server, prefix, tmp_path_factory):
 
 def worker(workspace, *options: str, slow: bool = False) -> subprocess.Popen:
     folder, env, _ = workspace
-    env = {**env, **({"DJNB_SLOW": "1"} if slow else {})}
+    marker = folder / "in_make"
+    marker.unlink(missing_ok=True)
+    env = {**env, **({"DJNB_SLOW": str(marker)} if slow else {})}
     command = [
         sys.executable,
         "-m",
@@ -150,6 +153,9 @@ def test_sigterm_records_an_error_and_exits_nonzero(workspace):
     connection = workspace[2]
     victim = worker(workspace, slow=True)
     wait_for_reservation(connection, schema)
+    deadline = time.monotonic() + 30
+    while not (workspace[0] / "in_make").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # SIGTERM inside make is what this test is about
     victim.send_signal(signal.SIGTERM)
     victim.communicate(timeout=60)
     assert victim.returncode != 0
