@@ -75,11 +75,7 @@ def _tables(dj, server: dict, **options):
     return Parent
 
 
-def djnb(server: dict, smoke: bool):
-    import djnb as dj
-
-    parent = _tables(dj, server)
-
+def _contender(parent, server: dict, smoke: bool):
     def run() -> float:
         _refill(server, smoke)
         start = time.perf_counter()
@@ -87,20 +83,18 @@ def djnb(server: dict, smoke: bool):
         return time.perf_counter() - start
 
     return run
+
+
+def djnb(server: dict, smoke: bool):
+    import djnb as dj
+
+    return _contender(_tables(dj, server), server, smoke)
 
 
 def datajoint(server: dict, smoke: bool):
     import datajoint as dj
 
-    parent = _tables(dj, server, **{"database.use_tls": False})
-
-    def run() -> float:
-        _refill(server, smoke)
-        start = time.perf_counter()
-        parent.delete(safemode=False)
-        return time.perf_counter() - start
-
-    return run
+    return _contender(_tables(dj, server, **{"database.use_tls": False}), server, smoke)
 
 
 def floor(server: dict, smoke: bool):
