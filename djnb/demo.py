@@ -18,7 +18,7 @@ from .console import ProgressBar
 from .diagram import Diagram
 from .errors import DataJointError
 from .populate import Computed, Imported
-from .schema import Schema
+from .schemas import Schema
 from .tiers import Lookup, Manual, Part
 
 SCHEMA = "djnb_demo"

@@ -18,7 +18,7 @@ from .connection import Connection
 from .dependencies import dependencies_of
 from .errors import ArgumentError, DataJointError
 from .populate import Computed, Imported
-from .schema import Schema, VirtualModule
+from .schemas import Schema, VirtualModule
 from .table import FreeTable, Table, camel_case, class_names, describe_table
 from .tiers import Lookup, Manual, Part, tier_of
 

@@ -23,7 +23,7 @@ from ..diagram import Diagram, tier_and_label
 from ..errors import DataJointError
 from ..jobs import JobTable
 from ..populate import Computed, Imported
-from ..schema import Schema, list_schemas
+from ..schemas import Schema, list_schemas
 from ..settings import config
 from ..table import FreeTable, Table
 from ..tiers import Lookup, Manual, Part

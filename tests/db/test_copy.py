@@ -182,7 +182,7 @@ def test_the_copy_command(server, prefix, tmp_path):
     laptop.close()
     env = {**os.environ, "DJ_HOST": f"{server['host']}:{server['port']}", "DJ_USER": server["user"],
            "DJ_PASS": server["password"]}  # fmt: skip
-    command = [sys.executable, "-m", "djnb.cli", "copy-schema", ref.database, lab.database,
+    command = [sys.executable, "-m", "djnb", "copy-schema", ref.database, lab.database,
                "--from", str(tmp_path / "laptop.sqlite")]  # fmt: skip
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -39,7 +39,7 @@ def test_nothing_configured_means_sqlite_in_the_current_folder(tmp_path):
 
 
 def test_the_demo_runs_on_the_embedded_default_and_again(tmp_path):
-    command = [sys.executable, "-m", "djnb.cli", "demo", "--diagram", str(tmp_path / "pipeline.svg")]
+    command = [sys.executable, "-m", "djnb", "demo", "--diagram", str(tmp_path / "pipeline.svg")]
     env = clean_environment(HOME=str(tmp_path))
     for _ in range(2):  # a second run finds everything in place
         result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -107,7 +107,7 @@ def test_types_are_enforced_as_in_strict_mode(server, prefix, definition, row, m
 
 def test_info_names_the_embedded_database(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "djnb.cli", "info"], cwd=tmp_path, env=clean_environment(HOME=str(tmp_path)),
+        [sys.executable, "-m", "djnb", "info"], cwd=tmp_path, env=clean_environment(HOME=str(tmp_path)),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
