@@ -1,7 +1,10 @@
 """djnb: DataJoint for Python, rebuilt Jupyter-first.
 
-``import djnb as dj`` offers DataJoint 0.14's API. Importing is cheap: the database driver,
-numpy and pandas load on first use, through the lazy attributes below.
+``import djnb as dj`` offers DataJoint 0.14's API (``__all__`` holds every top-level name of
+0.14's); ``djnb.install_as_datajoint()`` makes ``import datajoint`` and 0.14's module paths give
+djnb. Importing is cheap: the database driver, numpy and pandas load on first use, through the
+lazy attributes below. No top-level name is also a submodule's name, so importing a submodule
+never replaces one (``dj.schema`` is always the class).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from . import console, errors, settings
 from .errors import DataJointError
 from .settings import config
 from .version import __version__
+
+__author__ = "djnb developers"
 
 console.install()  # a yes/no prompt for terminals; the Jupyter layer installs its own
 __all__ = [
@@ -33,19 +38,28 @@ __all__ = [
     "Not",
     "Part",
     "Schema",
+    "Table",
     "Top",
     "U",
     "VirtualModule",
+    "__author__",
     "__version__",
     "blob",
+    "cli",
     "config",
     "conn",
     "copy_schema",
     "create_virtual_module",
     "errors",
+    "install_as_datajoint",
+    "key",
     "key_hash",
+    "kill",
+    "kill_quick",
     "list_schemas",
+    "logger",
     "schema",
+    "set_password",
     "settings",
 ]
 
@@ -76,6 +90,14 @@ _LAZY = {
     "ERD": "djnb.diagram",
     "Di": "djnb.diagram",
     "Not": "djnb.sql.conditions",
+    "Table": "djnb.table",
+    "key": "djnb.fetch",
+    "kill": "djnb.admin",
+    "kill_quick": "djnb.admin",
+    "set_password": "djnb.admin",
+    "logger": "djnb.settings",
+    "cli": "djnb.command",
+    "install_as_datajoint": "djnb.compat",
 }
 # submodules that load on first attribute access (they import numpy)
 _LAZY_MODULES = ("blob",)

@@ -1,9 +1,11 @@
 """The ``djnb`` command line: ``djnb info`` (version, configuration, connection status),
-``djnb demo`` (a small pipeline, end to end) and ``djnb populate`` (a worker)."""
+``djnb demo`` (a small pipeline, end to end) and ``djnb populate`` (a worker); and ``dj.cli``,
+DataJoint 0.14's interactive console."""
 
 from __future__ import annotations
 
 import argparse
+import code
 import importlib
 import importlib.util
 import sys
@@ -12,7 +14,8 @@ from pathlib import Path
 
 from .connection import Connection
 from .demo import run as run_demo
-from .errors import DataJointError
+from .errors import ArgumentError, DataJointError
+from .schemas import VirtualModule
 from .settings import config
 from .transfer import copy_schema
 from .version import __version__
@@ -120,6 +123,37 @@ def copy_command(args: argparse.Namespace) -> int:
         counts = copy_schema(schema, source_connection=source, target_connection=target)
         print(f"{schema}: {len(counts)} tables, {sum(counts.values())} rows copied to {target!r}")
     return 0
+
+
+def cli(args: Sequence[str] | None = None) -> None:
+    """DataJoint 0.14's console (``dj.cli``): ``-u USER -p PASSWORD -h HOST -s DB:ALIAS ...`` set the
+    connection and make a virtual module ``ALIAS`` of each schema ``DB``; then an interactive
+    Python prompt (``dj`` and the modules in scope) reads stdin. Ends with ``SystemExit`` as 0.14.
+
+    Raises ``ArgumentError`` for a ``-s`` item not written ``schema:alias``.
+    """
+    parser = argparse.ArgumentParser(prog="datajoint", description="DataJoint console.", add_help=False)
+    parser.add_argument("--help", action="help", help="show this help and exit")
+    parser.add_argument("-V", "--version", action="version", version=f"djnb {__version__}")
+    parser.add_argument("-u", "--user", help="database user")
+    parser.add_argument("-p", "--password", help="database password")
+    parser.add_argument("-h", "--host", help="database host[:port]")
+    parser.add_argument("-s", "--schemas", nargs="+", default=[], metavar="DB:ALIAS", help="virtual modules")
+    options = parser.parse_args(args)
+    for key, value in (("user", options.user), ("password", options.password), ("host", options.host)):
+        if value:
+            config[f"database.{key}"] = value
+    modules = {}
+    for item in options.schemas:
+        database, colon, alias = item.partition(":")
+        if not (colon and database and alias.isidentifier()):
+            raise ArgumentError(f"-s {item!r}: write SCHEMA:ALIAS, e.g. -s lab_subject:subject.")
+        modules[alias] = VirtualModule(alias, database)
+    banner = "djnb console (DataJoint 0.14's dj.cli); `dj` is djnb"
+    if modules:
+        banner += "\nschema modules: " + ", ".join(modules)
+    code.interact(banner, local={"dj": importlib.import_module("djnb"), **modules}, exitmsg="")
+    raise SystemExit
 
 
 def main(argv: Sequence[str] | None = None) -> int:

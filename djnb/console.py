@@ -6,9 +6,26 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from . import hooks
+from .errors import ArgumentError
+
+
+def user_choice(prompt: str, choices: Sequence[str] = ("yes", "no"), default: str | None = None) -> str:
+    """Ask on the terminal until one of ``choices`` is typed; an empty answer is ``default``
+    (shown capitalised). DataJoint 0.14's ``datajoint.utils.user_choice``, which lab scripts
+    call; the library itself asks through ``djnb.hooks.confirm`` instead.
+
+    Raises ``ArgumentError`` when ``default`` is not one of ``choices``.
+    """
+    if default is not None and default not in choices:
+        raise ArgumentError(f"user_choice(): default {default!r} is not one of the choices {list(choices)}.")
+    shown = ", ".join(choice.title() if choice == default else choice for choice in choices)
+    while True:
+        answer = input(f"{prompt} [{shown}]: ").strip().lower() or default
+        if answer in choices:
+            return answer
 
 
 def prompt(question: str) -> bool:

@@ -32,11 +32,21 @@ into these classes in exactly one place, the connection layer.
     ├── MissingExternalFile
     ├── BucketInaccessible
     └── RendererMissingError        no Graphviz executable to draw a diagram with
+
+    PluginWarning (an Exception, as in 0.14; djnb loads no plugins)
+
+DataJoint 0.14 gated adapted types and filepath attributes behind environment switches
+(``ADAPTED_TYPE_SWITCH``, ``FILEPATH_FEATURE_SWITCH``). djnb always supports both; the names
+and the ``_switch_*`` / ``_support_*`` functions remain because existing code sets them.
 """
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
+    "ADAPTED_TYPE_SWITCH",
+    "FILEPATH_FEATURE_SWITCH",
     "AccessError",
     "ArgumentError",
     "AuthenticationError",
@@ -58,6 +68,7 @@ __all__ = [
     "MissingExternalFile",
     "MissingTableError",
     "NativeBlobsDisabledError",
+    "PluginWarning",
     "QueryError",
     "QuerySyntaxError",
     "RendererMissingError",
@@ -206,3 +217,39 @@ class BucketInaccessible(DataJointError):
 
 class RendererMissingError(DataJointError):
     """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""
+
+
+class PluginWarning(Exception):
+    """DataJoint 0.14 raised this for unverified plugins; djnb has no plugins and never raises it."""
+
+
+# DataJoint 0.14's feature switches (environment variable names). djnb needs neither.
+ADAPTED_TYPE_SWITCH = "DJ_SUPPORT_ADAPTED_TYPES"
+FILEPATH_FEATURE_SWITCH = "DJ_SUPPORT_FILEPATH_MANAGEMENT"
+
+
+def _switch(variable: str, on: bool) -> None:
+    if on:
+        os.environ[variable] = "TRUE"
+    else:
+        os.environ.pop(variable, None)
+
+
+def _switch_adapted_types(on: bool) -> None:
+    """Set or clear ``ADAPTED_TYPE_SWITCH`` as 0.14 does; adapted types work either way in djnb."""
+    _switch(ADAPTED_TYPE_SWITCH, on)
+
+
+def _switch_filepath_types(on: bool) -> None:
+    """Set or clear ``FILEPATH_FEATURE_SWITCH`` as 0.14 does; filepaths work either way in djnb."""
+    _switch(FILEPATH_FEATURE_SWITCH, on)
+
+
+def _support_adapted_types() -> bool:
+    """Always True: djnb supports adapted attribute types without a switch."""
+    return True
+
+
+def _support_filepath_types() -> bool:
+    """Always True: djnb supports ``filepath@store`` attributes without a switch."""
+    return True

@@ -223,6 +223,7 @@ class QueryExpression:
     ) -> Any:
         """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``);
         with attribute names (or ``"KEY"``), one array (or list of keys) per name."""
+        attributes = tuple("KEY" if fetching.is_key(a) else a for a in attributes)
         heading = self.heading
         fmt = format or config["fetch_format"]
         if fmt not in ("array", "frame"):

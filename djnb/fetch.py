@@ -26,6 +26,15 @@ from .heading import Attribute, Heading
 Decoder = Callable[[Any], Any]
 
 
+class key:  # noqa: N801 -- DataJoint 0.14's name: ``fetch(dj.key)``
+    """Ask ``fetch()`` for the primary key: ``q.fetch(dj.key)`` is ``q.fetch("KEY")``."""
+
+
+def is_key(attribute: Any) -> bool:
+    """True for ``dj.key`` and ``"KEY"``, the two ways to ask ``fetch()`` for the primary key."""
+    return attribute is key or attribute == "KEY"
+
+
 @dataclass(frozen=True)
 class Context:
     """What decoding needs beyond the values: the connection, adapters, where files go."""

@@ -8,32 +8,37 @@ from .errors import DataJointError
 from .table import Table, snake_case
 
 
-class Manual(Table):
+class UserTable(Table):
+    """The base of the tiers below: a table declared by a class in a schema (0.14's ``UserTable``;
+    ``issubclass(cls, UserTable)`` tells a pipeline's tables from ``FreeTable``s)."""
+
+
+class Manual(UserTable):
     """Data entered by people or by scripts that import it."""
 
     tier_prefix = ""
 
 
-class Lookup(Table):
+class Lookup(UserTable):
     """Small reference tables; ``contents`` are inserted when the table is declared."""
 
     tier_prefix = "#"
     contents: ClassVar[Any] = ()
 
 
-class Imported(Table):
+class Imported(UserTable):
     """Filled by ``populate()`` from data outside the database."""
 
     tier_prefix = "_"
 
 
-class Computed(Table):
+class Computed(UserTable):
     """Filled by ``populate()`` from other tables."""
 
     tier_prefix = "__"
 
 
-class Part(Table):
+class Part(UserTable):
     """A part of its master (a nested class); ``-> master`` refers to the master."""
 
     master: ClassVar[type[Table] | None] = None
