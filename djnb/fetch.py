@@ -26,7 +26,7 @@ from .heading import Attribute, Heading
 Decoder = Callable[[Any], Any]
 
 
-class key:  # noqa: N801 -- DataJoint 0.14's name: ``fetch(dj.key)``
+class key:
     """Ask ``fetch()`` for the primary key: ``q.fetch(dj.key)`` is ``q.fetch("KEY")``."""
 
 

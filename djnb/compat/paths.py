@@ -50,8 +50,13 @@ MODULES: dict[str, dict[str, tuple[str, ...]]] = {
     "jobs": {"djnb.jobs": ("JobTable", "ERROR_MESSAGE_LENGTH", "TRUNCATION_APPENDIX=TRUNCATION")},
     "admin": {"djnb.admin": ("set_password", "kill", "kill_quick")},
     "settings": {
-        "djnb.settings": ("config", "Config", "LOCALCONFIG=LOCAL_CONFIG", "GLOBALCONFIG=GLOBAL_CONFIG",
-                          "DEFAULT_SUBFOLDING"),
+        "djnb.settings": (
+            "config",
+            "Config",
+            "LOCALCONFIG=LOCAL_CONFIG",
+            "GLOBALCONFIG=GLOBAL_CONFIG",
+            "DEFAULT_SUBFOLDING",
+        ),
     },
     "errors": {"djnb.errors": ()},
     "blob": {"djnb.blob": ("pack", "unpack", "MatCell", "MatStruct")},
