@@ -108,6 +108,7 @@ class Connection:
             port=info.port,
             user=info.user,
             password=info.password,
+            passwd=info.password,  # DataJoint 0.14's key
             ssl_input=info.use_tls,
             backend=info.backend,
             path=info.path or None,
@@ -158,10 +159,13 @@ class Connection:
             raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")
 
     def close(self) -> None:
-        """Close the session (rolling back any open transaction); a later query re-opens it."""
+        """Close the session; a later query re-opens it.
+
+        An open transaction is rolled back by the server and stays open here, lost: the next
+        statement raises LostConnectionError rather than run outside it (as in DataJoint 0.14),
+        until ``cancel_transaction()`` or the end of the ``with conn.transaction:`` block.
+        """
         self._close_session()
-        self._in_transaction = False
-        self._aborted = None
 
     def __enter__(self) -> Connection:
         return self
@@ -227,7 +231,9 @@ class Connection:
         if reconnect is None:
             reconnect = self._reconnect if self._reconnect is not None else config["database.reconnect"]
         if self._session is None:
-            if not reconnect or self._in_transaction:
+            if self._in_transaction:
+                raise self._lost_transaction("closed")
+            if not reconnect:
                 raise LostConnectionError(f"The connection to {self._info.address} is closed.")
             self.connect()
         try:
@@ -262,17 +268,21 @@ class Connection:
                 self._aborts_transaction(err, error)
             raise error from err
 
+    def _lost_transaction(self, how: str) -> LostConnectionError:
+        """Mark the open transaction aborted: its session was ``how`` (closed, lost)."""
+        self._aborted = f"the connection was {how}"
+        self._close_session()
+        return LostConnectionError(
+            f"The connection to {self._info.address} was {how} inside a transaction: the "
+            "transaction was lost (the server rolled it back) and nothing was retried. "
+            "Run the whole transaction again."
+        )
+
     def _aborts_transaction(self, err: BaseException, error: DataJointError) -> bool:
         """Mark the open transaction aborted if ``error`` means the server rolled it back."""
         code = self._driver.error_info(err)[0]
         if isinstance(error, LostConnectionError):
-            self._aborted = "the connection was lost"
-            self._close_session()
-            error.args = (
-                f"The connection to {self._info.address} was lost inside a transaction. "
-                "The server rolled the transaction back; nothing was retried. "
-                "Run the whole transaction again.",
-            )
+            error.args = self._lost_transaction("lost").args
             return True
         if code in self.dialect.transaction_abort_codes:
             self._aborted = f"{type(error).__name__}: {self._driver.error_info(err)[1]}"
@@ -312,6 +322,10 @@ class Connection:
         """Commit the open transaction."""
         if not self._in_transaction:
             raise TransactionError("commit_transaction() was called but no transaction is open.")
+        if self._aborted is None and self._session is None:  # closed inside the transaction
+            error = self._lost_transaction("closed")
+            self._in_transaction, self._aborted = False, None
+            raise error
         if self._aborted is not None:
             reason = self._aborted
             self._in_transaction, self._aborted = False, None

@@ -42,3 +42,77 @@ def test_store_location_stage_and_cache_as_paths(connect, prefix, tmp_path):
         assert [p for p in location.rglob("*") if p.is_file()]  # the blob went to the store
         assert [p for p in cache.rglob("*") if p.is_file()]  # and through the cache
         schema.drop(force=True)
+
+
+# ---- item 3: one process-wide connection; no silent reconnect inside a transaction ----------
+
+
+@pytest.fixture
+def configured(server, backend):
+    """dj.config pointing dj.conn() at the test database; the default connection is restored."""
+    previous = getattr(dj.conn, "connection", None)
+    if backend == "sqlite":
+        settings = {"database__backend": "sqlite", "database__path": server["path"]}
+    else:
+        settings = {
+            "database__backend": "mysql",
+            "database__host": f"{server['host']}:{server['port']}",
+            "database__user": server["user"],
+            "database__password": server["password"],
+        }
+    with dj.config(**settings):
+        yield server
+    if previous is None:
+        del dj.conn.connection
+    else:
+        dj.conn.connection = previous
+
+
+def test_conn_returns_the_existing_connection_whatever_the_arguments(configured, backend):
+    first = dj.conn(reset=True)
+    assert dj.conn.connection is first  # where 0.14 code reads it
+    assert dj.conn() is first
+    host = configured.get("host", "elsewhere.invalid")
+    assert dj.conn(host=host, user="someone-else") is first  # as 0.14: reset=True to change
+    assert dj.conn(host="elsewhere.invalid", user="x", password="y") is first
+    second = dj.conn(reset=True)
+    assert second is not first and dj.conn() is second
+    first.close()
+    second.close()
+
+
+def test_conn_info_has_014_passwd_key_masked(connect):
+    info = connect().conn_info
+    assert "passwd" in info and info["passwd"] == info["password"]
+    if info["passwd"]:
+        assert info["passwd"] not in repr(info)
+
+
+def test_query_after_close_inside_transaction_raises(connect, prefix):
+    session, observer = connect(), connect()
+    observer.query(f"CREATE DATABASE IF NOT EXISTS `{prefix}_close`")
+    table = f"`{prefix}_close`.`t`"
+    observer.query(f"CREATE TABLE {table} (id int PRIMARY KEY)")
+    session.start_transaction()
+    session.query(f"INSERT INTO {table} VALUES (1)")
+    session.close()
+    with pytest.raises(dj.errors.LostConnectionError, match="closed inside a transaction.*transaction was lost"):
+        session.query(f"INSERT INTO {table} VALUES (2)")
+    with pytest.raises(dj.errors.TransactionError):  # still refused: nothing runs outside it
+        session.query(f"INSERT INTO {table} VALUES (3)")
+    session.cancel_transaction()
+    assert session.query("SELECT 5").fetchone() == (5,)  # usable again, reconnected
+    assert observer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
+
+
+def test_close_inside_transaction_block_commits_nothing(connect, prefix):
+    session, observer = connect(), connect()
+    observer.query(f"CREATE DATABASE IF NOT EXISTS `{prefix}_close`")
+    table = f"`{prefix}_close`.`block`"
+    observer.query(f"CREATE TABLE {table} (id int PRIMARY KEY)")
+    with pytest.raises(dj.errors.LostConnectionError, match="transaction was lost"), session.transaction:
+        session.query(f"INSERT INTO {table} VALUES (1)")
+        session.close()  # and nothing else: the commit at the end of the block must fail
+    assert not session.in_transaction
+    assert session.query("SELECT 6").fetchone() == (6,)
+    assert observer.query(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
