@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import (
     AccessError,
+    ArgumentError,
     AuthenticationError,
     ConnectError,
     DataJointError,
@@ -30,7 +31,7 @@ from ..errors import (
 )
 from ..settings import config, split_host, validate
 from ..sql.dialect import Dialect, get_dialect
-from . import mysql_driver, sqlite_driver
+from . import mysql_driver, query_cache, sqlite_driver
 from .info import ConnInfo, RedactedDict
 
 logger = logging.getLogger("djnb")
@@ -96,6 +97,7 @@ class Connection:
         self._in_transaction = False
         self._aborted: str | None = None  # why the open transaction was rolled back by the server
         self._connection_id: int | None = None
+        self._query_cache: str | None = None
         self.connect()
 
     # -- identity
@@ -222,6 +224,8 @@ class Connection:
 
         ``formatted``: the statement was compiled by djnb (literal percent signs written ``%%``).
         """
+        if self._query_cache:
+            return self._cached_query(sql, args, as_dict, formatted)
         if self._aborted is not None:
             raise TransactionError(
                 f"The open transaction was rolled back by the server ({self._aborted}); "
@@ -256,6 +260,8 @@ class Connection:
 
     def query_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Execute one statement for each row of bound values (batched); returns rows affected."""
+        if self._query_cache:
+            raise self._refused_by_cache(sql)
         if self._aborted is not None or (self._session is None and self._in_transaction):
             return self.query(sql, rows[0] if rows else ())  # raises the right error
         if self._session is None:
@@ -276,6 +282,48 @@ class Connection:
             f"The connection to {self._info.address} was {how} inside a transaction: the "
             "transaction was lost (the server rolled it back) and nothing was retried. "
             "Run the whole transaction again."
+        )
+
+    # -- the query cache (DataJoint 0.14's; see query_cache.py)
+    def set_query_cache(self, query_cache: str | None = None) -> None:
+        """Turn the query cache on (a non-empty string naming the cache state) or off (None).
+
+        While it is on, only reading statements run, and their results are read from (and
+        written to) files in ``dj.config["query_cache"]``, keyed by the state string, the
+        database, the statement and its arguments. Raises TransactionError inside a transaction.
+        """
+        if query_cache and self._in_transaction:
+            raise TransactionError(
+                "The query cache cannot be turned on inside a transaction: its results would not "
+                "see the transaction's changes. Commit or cancel the transaction first."
+            )
+        self._query_cache = query_cache
+
+    def purge_query_cache(self) -> None:
+        """Delete the cached results in ``dj.config["query_cache"]`` (all states)."""
+        query_cache.purge()
+
+    def _cached_query(self, sql: str, args: Any, as_dict: bool, formatted: bool) -> Any:
+        if not query_cache.READING.match(sql):
+            raise self._refused_by_cache(sql)
+        database = f"{self._info.backend}:{self._info.user}@{self._info.address}"
+        path = query_cache.folder() / query_cache.key(self._query_cache or "", database, sql, args, as_dict)
+        cached = query_cache.load(path)
+        if cached is not None:
+            return cached
+        state, self._query_cache = self._query_cache, None
+        try:
+            cursor = self.query(sql, args, as_dict=as_dict, formatted=formatted)
+        finally:
+            self._query_cache = state
+        return query_cache.store(path, cursor.fetchall())
+
+    def _refused_by_cache(self, sql: str) -> ArgumentError:
+        shown = sql if len(sql) <= 80 else sql[:80] + " ..."
+        return ArgumentError(
+            f"Only reading statements (SELECT, SHOW) run while the query cache is on "
+            f"(conn.set_query_cache({self._query_cache!r})); refused: {shown}\n"
+            "Call conn.set_query_cache(None) before changing data."
         )
 
     def _aborts_transaction(self, err: BaseException, error: DataJointError) -> bool:
@@ -300,6 +348,11 @@ class Connection:
 
     def start_transaction(self) -> None:
         """Begin a transaction; raise TransactionError if one is already open."""
+        if self._query_cache:
+            raise TransactionError(
+                "A transaction cannot start while the query cache is on "
+                f"(conn.set_query_cache({self._query_cache!r})): call conn.set_query_cache(None) first."
+            )
         if self._in_transaction:
             raise TransactionError(
                 "A transaction is already open on this connection and transactions do not nest. "
