@@ -3,12 +3,16 @@ the process-wide ``dj.conn()``, closing inside a transaction, the query cache, `
 
 from __future__ import annotations
 
+import json
+import logging
+import secrets
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import djnb as dj
+from djnb import admin, hooks
 
 BACKENDS = ("mysql", "sqlite")
 
@@ -96,7 +100,9 @@ def test_query_after_close_inside_transaction_raises(connect, prefix):
     session.start_transaction()
     session.query(f"INSERT INTO {table} VALUES (1)")
     session.close()
-    with pytest.raises(dj.errors.LostConnectionError, match="closed inside a transaction.*transaction was lost"):
+    with pytest.raises(
+        dj.errors.LostConnectionError, match="closed inside a transaction.*transaction was lost"
+    ):
         session.query(f"INSERT INTO {table} VALUES (2)")
     with pytest.raises(dj.errors.TransactionError):  # still refused: nothing runs outside it
         session.query(f"INSERT INTO {table} VALUES (3)")
@@ -204,7 +210,10 @@ def test_changes_and_transactions_are_refused_while_caching(cached_schema):
 def test_caching_needs_a_folder(connect):
     connection = connect()
     connection.set_query_cache("x")
-    with dj.config(query_cache=None), pytest.raises(dj.errors.ConfigError, match=r"dj.config\['query_cache'\]"):
+    with (
+        dj.config(query_cache=None),
+        pytest.raises(dj.errors.ConfigError, match=r"dj.config\['query_cache'\]"),
+    ):
         connection.query("SELECT 1")
 
 
@@ -219,3 +228,113 @@ def test_purge_deletes_only_cached_results(cached_schema):
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
     with dj.config(query_cache=None):
         connection.purge_query_cache()  # no folder: nothing to do, as in 0.14
+
+
+# ---- items 5 and 6: djnb.admin (set_password, kill, kill_quick, logger); no password leaks ----
+
+ACCOUNTS = "user accounts, passwords and server sessions: SQLite has none"
+
+
+@pytest.fixture
+def throwaway_user(connect):
+    """A server account made for one test (dropped afterwards): (name, password)."""
+    admin_session = connect()
+    name, password = f"djnb_pw_{secrets.token_hex(4)}", "first-Pass#1"
+    admin_session.query("CREATE USER %s@'%%' IDENTIFIED BY %s", (name, password))
+    yield name, password
+    admin_session.query("DROP USER IF EXISTS %s@'%%'", (name,))
+
+
+@pytest.mark.mysql_only(ACCOUNTS)
+def test_set_password_changes_the_password(connect, server, throwaway_user, caplog):
+    name, old = throwaway_user
+    new = "n3w'pa\\ss\"wo%rd"  # quotes, a backslash and a percent sign: all bound, never pasted
+    session = connect(user=name, password=old)
+    with caplog.at_level("DEBUG", logger="djnb"):
+        admin.set_password(new, connection=session, update_config=False)
+    assert "Password updated" in caplog.text and new not in caplog.text
+    connect(user=name, password=new).close()  # the new password works ...
+    with pytest.raises(dj.errors.AuthenticationError):
+        connect(user=name, password=old)  # ... and the old one no longer does
+    assert new not in repr(session) and new not in repr(session.conn_info)
+
+
+@pytest.mark.mysql_only(ACCOUNTS)
+def test_set_password_error_never_shows_the_password(connect, throwaway_user, caplog):
+    name, old = throwaway_user
+    new = "Secret'Value-9876"
+    session = connect(user=name, password=old)
+    session.query("SET SESSION TRANSACTION READ ONLY")  # the server now refuses the change
+    with caplog.at_level("DEBUG", logger="djnb"), pytest.raises(dj.errors.QueryError) as caught:
+        admin.set_password(new, connection=session, update_config=False)
+    error = caught.value
+    assert "READ ONLY" in str(error) and name in str(error)
+    for text in (str(error), repr(error), repr(error.args), caplog.text):
+        assert "Secret" not in text and "9876" not in text
+    assert error.__cause__ is None and error.__context__ is None  # no driver error holding it
+    connect(user=name, password=old).close()  # unchanged
+
+
+@pytest.mark.mysql_only(ACCOUNTS)
+def test_set_password_asks_through_the_hooks_and_can_save_the_setting(
+    connect, throwaway_user, tmp_path, monkeypatch
+):
+    name, old = throwaway_user
+    monkeypatch.chdir(tmp_path)
+    session = connect(user=name, password=old)
+    answers = iter(["typed-1", "typed-2"])
+    monkeypatch.setattr(hooks, "secret", lambda question: next(answers))
+    with pytest.raises(dj.errors.ArgumentError, match="differ"):
+        admin.set_password(connection=session, update_config=False)
+    monkeypatch.setattr(hooks, "secret", lambda question: "typed-same")
+    monkeypatch.setattr(hooks, "confirm", lambda question: "dj_local_conf.json" in question)
+    with dj.config(database__password="before"):
+        admin.set_password(connection=session)  # update_config=None: asks, and the answer is yes
+        assert dj.config["database.password"] == "typed-same"
+    assert json.loads((tmp_path / "dj_local_conf.json").read_text())["database.password"] == "typed-same"
+    connect(user=name, password="typed-same").close()
+    monkeypatch.setattr(hooks, "secret", None)
+    with pytest.raises(dj.errors.ArgumentError, match="new_password="):
+        admin.set_password(connection=session, update_config=False)
+
+
+def test_admin_on_sqlite_says_there_are_no_accounts(connect, backend):
+    if backend != "sqlite":
+        pytest.skip("the SQLite refusal")
+    session = connect()
+    with pytest.raises(dj.errors.ArgumentError, match="SQLite.*no user accounts or passwords"):
+        admin.set_password("x", connection=session, update_config=False)
+    with pytest.raises(dj.errors.ArgumentError, match="SQLite.*no server sessions"):
+        admin.kill(connection=session, confirm=lambda question: True)
+    with pytest.raises(dj.errors.ArgumentError, match="SQLite"):
+        admin.kill_quick(connection=session)
+
+
+@pytest.mark.mysql_only(ACCOUNTS)
+def test_kill_ends_the_sessions_confirmed(connect):
+    killer, victim, bystander = connect(), connect(), connect()
+    target = victim.connection_id
+    only_victim = f"ID = {target}"
+    questions: list[str] = []
+    assert admin.kill(only_victim, connection=killer, confirm=lambda q: questions.append(q) or False) == []
+    assert len(questions) == 1 and str(target) in questions[0]
+    assert victim.query("SELECT CONNECTION_ID()").fetchone() == (target,)  # declined: alive
+    ended = admin.kill(only_victim, connection=killer, order_by=["TIME", "ID"], confirm=lambda q: True)
+    assert ended == [target]
+    assert victim.query("SELECT 1").fetchone() == (1,) and victim.connection_id != target  # reconnected
+    assert bystander.query("SELECT CONNECTION_ID()").fetchone() == (bystander.connection_id,)
+    with pytest.raises(dj.errors.ArgumentError, match="TIME > 600"):
+        admin.kill({"id": 1}, connection=killer)
+
+
+@pytest.mark.mysql_only(ACCOUNTS)
+def test_kill_quick_ends_matching_sessions_without_asking(connect):
+    killer, first, second = connect(), connect(), connect()
+    ids = (first.connection_id, second.connection_id)
+    assert admin.kill_quick(f"ID IN ({ids[0]}, {ids[1]})", connection=killer) == 2
+    assert first.query("SELECT CONNECTION_ID()").fetchone() != (ids[0],)
+    assert admin.kill_quick(f"ID = {ids[0]}", connection=killer) == 0  # already gone
+
+
+def test_admin_logger_is_djnbs():
+    assert admin.logger is logging.getLogger("djnb") is dj.settings.logger
