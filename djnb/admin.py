@@ -48,6 +48,7 @@ def set_password(
     failure = _run_first_accepted(connection, statements, new_password)
     if failure is not None:
         raise failure
+    connection.password_changed(new_password)  # a reconnect must log in with the new one
     logger.info("Password updated for %s.", connection.get_user())
     question = f"Store the new password in {LOCAL_CONFIG} (dj.config['database.password'])?"
     if update_config or (update_config is None and hooks.ask(question)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -204,6 +205,11 @@ class Connection:
         """The TLS cipher of the session, or None if it is not encrypted."""
         row = self.query(*self.dialect.tls_cipher()).fetchone()
         return (row[-1] or None) if row else None
+
+    def password_changed(self, password: str) -> None:
+        """Re-open later sessions (reconnects) with ``password``: the account's password was
+        changed on the server (``dj.admin.set_password`` calls this)."""
+        self._info = replace(self._info, password=password)
 
     def get_user(self) -> str:
         """The user name and host the server sees (``user@host``)."""

@@ -257,6 +257,10 @@ def test_set_password_changes_the_password(connect, server, throwaway_user, capl
     with pytest.raises(dj.errors.AuthenticationError):
         connect(user=name, password=old)  # ... and the old one no longer does
     assert new not in repr(session) and new not in repr(session.conn_info)
+    old_id = session.connection_id
+    connect().query("KILL %s", (old_id,))
+    assert session.query("SELECT 1").fetchone() == (1,)  # reconnected with the new password
+    assert session.connection_id != old_id
 
 
 @pytest.mark.mysql_only(ACCOUNTS)
@@ -334,6 +338,7 @@ def test_kill_quick_ends_matching_sessions_without_asking(connect):
     assert admin.kill_quick(f"ID IN ({ids[0]}, {ids[1]})", connection=killer) == 2
     assert first.query("SELECT CONNECTION_ID()").fetchone() != (ids[0],)
     assert admin.kill_quick(f"ID = {ids[0]}", connection=killer) == 0  # already gone
+    assert admin.kill_quick(f"ID = {ids[1]} AND USER LIKE '%'", connection=killer) == 0  # a literal %
 
 
 def test_admin_logger_is_djnbs():
