@@ -32,7 +32,7 @@ def test_mapping_methods(cfg):
     assert "safemode" in cfg and "no.such.key" not in cfg
     cfg.update({"display.limit": 5, "custom": {"x": 1}}, safemode=False)
     assert (cfg["display.limit"], cfg["custom"], cfg["safemode"]) == (5, {"x": 1}, False)
-    assert "display.limit" in cfg.keys() and dict(cfg.items())["display.limit"] == 5
+    assert "display.limit" in list(cfg.keys()) and dict(cfg.items())["display.limit"] == 5
     assert cfg.setdefault("custom", {}) == {"x": 1}
     cfg.setdefault("other", {})["y"] = 2  # a common idiom: create a dict once, then fill it
     assert cfg["other"] == {"y": 2}
