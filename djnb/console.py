@@ -3,6 +3,7 @@ messages (which database is in use, populate summaries) on stderr."""
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import time
@@ -37,6 +38,14 @@ def prompt(question: str) -> bool:
     return answer == "yes"
 
 
+def ask_secret(question: str) -> str | None:
+    """Read a secret without echo: in a terminal, or in a notebook whose kernel answers getpass."""
+    in_terminal = sys.stdin is not None and sys.stdin.isatty()
+    if not in_terminal and getpass.getpass.__module__ == "getpass":  # no terminal, no kernel
+        return None
+    return getpass.getpass(f"{question}: ")
+
+
 class ProgressBar:
     """``done/total`` with a bar, the rate and the time left, redrawn in place on stderr."""
 
@@ -66,5 +75,7 @@ def install() -> None:
         logger.addHandler(handler)
     if hooks.confirm is None:
         hooks.confirm = prompt
+    if hooks.secret is None:
+        hooks.secret = ask_secret
     if hooks.progress is None:
         hooks.progress = ProgressBar()

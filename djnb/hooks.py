@@ -11,6 +11,8 @@ from typing import Any
 
 #: confirm(question) -> bool; None means "no way to ask": operations that need it refuse.
 confirm: Callable[[str], bool] | None = None
+#: secret(question) -> the answer typed without echo (a new password), or None if nobody can answer.
+secret: Callable[[str], str | None] | None = None
 #: external(connection, schema, store) -> the store's tracking table (installed by djnb.stores)
 external: Callable[[Any, str, str], Any] | None = None
 

@@ -26,22 +26,27 @@ from .errors import ConfigError
 __all__ = [
     "DEFAULTS",
     "ENV_VARS",
+    "GLOBALCONFIG",
     "GLOBAL_CONFIG",
+    "LOCALCONFIG",
     "LOCAL_CONFIG",
     "Config",
     "config",
+    "logger",
     "redact",
     "split_host",
 ]
 
 LOCAL_CONFIG = "dj_local_conf.json"
 GLOBAL_CONFIG = ".datajoint_config.json"
+LOCALCONFIG, GLOBALCONFIG = LOCAL_CONFIG, GLOBAL_CONFIG  # DataJoint 0.14's spellings
 BACKENDS = ("mysql", "sqlite", "postgresql")
 BACKEND_ALIASES = {"mariadb": "mysql", "postgres": "postgresql"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SECRET_KEYS = frozenset({"database.password", "external.aws_secret_access_key"})
 SECRET_WORDS = ("password", "passwd", "secret", "token")
-# Namespaces whose keys are all known: a typo there is an error, not a silent new key.
+# Namespaces of known keys: a key one typo away from a known one (``database.hots``) is an
+# error; other new keys there (``database.prefix``, which lab code sets) are kept, as in 0.14.
 CLOSED_NAMESPACES = ("database.", "connection.", "display.")
 MASK = "********"
 
@@ -69,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     "filepath_checksum_size_limit_insert": None,
     "stores": {},
     "cache": None,
+    "query_cache": None,
 }
 
 # environment variable -> (config key, parser of the string value)
@@ -84,6 +90,8 @@ ENV_VARS: dict[str, str] = {
     "DJ_AWS_SECRET_ACCESS_KEY": "external.aws_secret_access_key",
 }
 
+#: The logger every djnb module writes to (``dj.logger``, as DataJoint 0.14's ``"datajoint"``
+#: logger): ``dj.logger.setLevel(...)`` and ``dj.config["loglevel"]`` both set its level.
 logger = logging.getLogger("djnb")
 
 
@@ -130,6 +138,13 @@ def _text(optional: bool) -> Callable[[str, Any], str | None]:
         raise _bad(key, "a string" + (" or None" if optional else ""), value)
 
     return check
+
+
+def _folder(key: str, value: Any) -> str | os.PathLike | None:
+    """A folder given as a string or a path-like object (kept as given, as in 0.14), or None."""
+    if value is None or isinstance(value, (str, os.PathLike)):
+        return value
+    raise _bad(key, "a folder (a string or a pathlib.Path) or None", value)
 
 
 def split_host(host: str, port: int | None = None) -> tuple[str, int | None]:
@@ -230,8 +245,11 @@ def check_store(name: str, spec: Any) -> dict:
     if missing:
         raise ConfigError(f"{where} ({protocol}) needs {', '.join(map(repr, missing))}.")
     for key in ("location", "stage", "endpoint", "bucket", "access_key", "secret_key", "proxy_server"):
-        if spec.get(key) is not None and not isinstance(spec[key], (str, os.PathLike)):
-            shown = MASK if is_secret(key) else repr(spec[key])
+        value = spec.get(key)
+        if key in ("location", "stage") and isinstance(value, os.PathLike):
+            spec[key] = value = os.fspath(value)  # a pathlib.Path works wherever a string does
+        if value is not None and not isinstance(value, str):
+            shown = MASK if is_secret(key) else repr(value)
             raise ConfigError(f"{where}[{key!r}] must be a string; got {shown}.")
     if protocol == "s3":
         if "://" in spec["endpoint"]:
@@ -286,7 +304,8 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "filepath_checksum_size_limit": _optional_integer,
     "filepath_checksum_size_limit_insert": _optional_integer,
     "stores": _stores,
-    "cache": _text(optional=True),
+    "cache": _folder,
+    "query_cache": _folder,
 }
 
 
@@ -298,11 +317,27 @@ def validate(key: str, value: Any) -> Any:
     if check is not None:
         return check(key, value)
     if key.startswith(CLOSED_NAMESPACES):
-        known = [k for k in VALIDATORS if k.startswith(CLOSED_NAMESPACES)]
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else " Known keys: " + ", ".join(known) + "."
-        raise ConfigError(f"dj.config has no setting {key!r}.{hint}")
+        typo = next((known for known in VALIDATORS if _one_edit_apart(key, known)), None)
+        if typo is not None:
+            raise ConfigError(
+                f"dj.config has no setting {key!r}. Did you mean {typo!r}? "
+                f"(A new key that is not a typo must differ from {typo!r} by more than one letter.)"
+            )
     return value
+
+
+def _one_edit_apart(typed: str, known: str) -> bool:
+    """Whether ``typed`` is ``known`` with one letter changed, added, dropped or two swapped."""
+    if typed == known or abs(len(typed) - len(known)) > 1:
+        return False
+    if len(typed) == len(known):
+        differ = [i for i in range(len(known)) if typed[i] != known[i]]
+        if len(differ) == 2 and differ[1] == differ[0] + 1:  # two neighbours swapped
+            i = differ[0]
+            return typed[:i] + typed[i + 1] + typed[i] + typed[i + 2 :] == known
+        return len(differ) == 1
+    shorter, longer = sorted((typed, known), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def is_secret(key: str) -> bool:
@@ -403,9 +438,13 @@ class Config(MutableMapping):
     __str__ = __repr__
 
     # -- files
-    def load(self, path: str | os.PathLike) -> None:
-        """Read settings from a JSON file; they replace earlier file settings and assignments."""
-        path = Path(path).expanduser()
+    def load(self, path: str | os.PathLike | None = None) -> None:
+        """Read settings from a JSON file; they replace earlier file settings and assignments.
+
+        ``path=None`` reads ``./dj_local_conf.json`` (as DataJoint 0.14's ``config.load``).
+        Raises ConfigError naming the file when it cannot be read or holds a bad value.
+        """
+        path = Path(LOCAL_CONFIG if path is None else path).expanduser()
         try:
             text = path.read_text()
         except OSError as err:
@@ -436,7 +475,7 @@ class Config(MutableMapping):
         The file may hold the password, so it is created readable by its owner only.
         """
         path = Path(path).expanduser()
-        merged = {**self._defaults, **self._file, **self._set}
+        merged = {key: _plain(value) for key, value in {**self._defaults, **self._file, **self._set}.items()}
         for key, value in merged.items():
             try:
                 json.dumps(value)
@@ -469,6 +508,20 @@ class Config(MutableMapping):
     def save_global(self, verbose: bool = False) -> Path:
         """Save to ``~/.datajoint_config.json``."""
         return self.save(Path.home() / GLOBAL_CONFIG, verbose)
+
+    def get_store_spec(self, store: str) -> dict:
+        """The checked settings of ``self["stores"][store]`` (a copy, with ``subfolding`` filled
+        in and path-like locations as strings), as DataJoint 0.14's ``config.get_store_spec``.
+
+        Raises ConfigError when the store is not configured or its settings are wrong.
+        """
+        stores = self.get("stores") or {}
+        if store not in stores:
+            raise ConfigError(
+                f"Store {store!r} is not configured. Add dj.config['stores'][{store!r}] = "
+                "{'protocol': 'file', 'location': '/data/store'} (or an s3 store)."
+            )
+        return check_store(store, stores[store])
 
     def load_default_file(self) -> None:
         """Load ``./dj_local_conf.json``, else ``~/.datajoint_config.json``, if either exists."""
@@ -514,6 +567,17 @@ class Config(MutableMapping):
     def _apply_side_effects(self, key: str) -> None:
         if key == "loglevel":
             logger.setLevel(self["loglevel"])
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with path-like objects (at any depth in dicts and lists) as strings, for JSON."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _load_config() -> Config:

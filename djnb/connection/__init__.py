@@ -8,8 +8,6 @@ from .connection import Connection
 
 __all__ = ["Connection", "conn"]
 
-_default: Connection | None = None
-
 
 def conn(
     host: str | None = None,
@@ -20,34 +18,35 @@ def conn(
     reset: bool = False,
     use_tls: bool | dict | None = None,
 ) -> Connection:
-    """The process-wide connection, opened from ``dj.config`` on first use.
+    """The process-wide connection, opened from ``dj.config`` (and the arguments) on first use.
 
-    Arguments override the configuration; ``reset=True`` opens a fresh connection.
+    As in DataJoint 0.14, once it is open ``conn()`` returns it whatever the arguments say;
+    ``reset=True`` opens a fresh one from the arguments and the configuration. The connection
+    is also ``dj.conn.connection`` (absent until the first call), as 0.14 code reads it.
     With no host given or configured (and no ``database.backend``), this is the embedded SQLite
     database at ``dj.config["database.path"]``. Credentials are never prompted for: for a
     server without a user this raises MissingCredentialsError.
     """
-    global _default
-    if _default is not None and not reset and host is None and user is None:
-        return _default
+    existing = getattr(conn, "connection", None)
+    if existing is not None and not reset:
+        return existing
     user = user if user is not None else config["database.user"]
+    init_fun = init_fun if init_fun is not None else config["connection.init_function"]
     if config.backend(host_given=host is not None) == "sqlite":  # the embedded default: no account
-        _default = Connection(
-            init_fun=init_fun if init_fun is not None else config["connection.init_function"]
-        )
-        return _default
+        conn.connection = Connection(init_fun=init_fun)
+        return conn.connection
     if user is None:
         raise MissingCredentialsError(
             "No database user is configured. Set dj.config['database.user'] and "
             "dj.config['database.password'] (or the environment variables DJ_USER and DJ_PASS), "
             "or pass user= and password= to dj.conn()."
         )
-    _default = Connection(
+    conn.connection = Connection(
         host if host is not None else config["database.host"],
         user,
         password if password is not None else config["database.password"],
         port=config["database.port"],
-        init_fun=init_fun if init_fun is not None else config["connection.init_function"],
+        init_fun=init_fun,
         use_tls=use_tls if use_tls is not None else config["database.use_tls"],
     )
-    return _default
+    return conn.connection

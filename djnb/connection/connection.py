@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ..errors import (
     AccessError,
+    ArgumentError,
     AuthenticationError,
     ConnectError,
     DataJointError,
@@ -30,7 +32,7 @@ from ..errors import (
 )
 from ..settings import config, split_host, validate
 from ..sql.dialect import Dialect, get_dialect
-from . import mysql_driver, sqlite_driver
+from . import mysql_driver, query_cache, sqlite_driver
 from .info import ConnInfo, RedactedDict
 
 logger = logging.getLogger("djnb")
@@ -96,6 +98,7 @@ class Connection:
         self._in_transaction = False
         self._aborted: str | None = None  # why the open transaction was rolled back by the server
         self._connection_id: int | None = None
+        self._query_cache: str | None = None
         self.connect()
 
     # -- identity
@@ -108,6 +111,7 @@ class Connection:
             port=info.port,
             user=info.user,
             password=info.password,
+            passwd=info.password,  # DataJoint 0.14's key
             ssl_input=info.use_tls,
             backend=info.backend,
             path=info.path or None,
@@ -158,10 +162,13 @@ class Connection:
             raise TLSError(f"use_tls={info.use_tls!r} but the session with {info.address} is not encrypted.")
 
     def close(self) -> None:
-        """Close the session (rolling back any open transaction); a later query re-opens it."""
+        """Close the session; a later query re-opens it.
+
+        An open transaction is rolled back by the server and stays open here, lost: the next
+        statement raises LostConnectionError rather than run outside it (as in DataJoint 0.14),
+        until ``cancel_transaction()`` or the end of the ``with conn.transaction:`` block.
+        """
         self._close_session()
-        self._in_transaction = False
-        self._aborted = None
 
     def __enter__(self) -> Connection:
         return self
@@ -199,6 +206,11 @@ class Connection:
         row = self.query(*self.dialect.tls_cipher()).fetchone()
         return (row[-1] or None) if row else None
 
+    def password_changed(self, password: str) -> None:
+        """Re-open later sessions (reconnects) with ``password``: the account's password was
+        changed on the server (``dj.admin.set_password`` calls this)."""
+        self._info = replace(self._info, password=password)
+
     def get_user(self) -> str:
         """The user name and host the server sees (``user@host``)."""
         return self._fetch_value(self.dialect.current_user())
@@ -218,6 +230,8 @@ class Connection:
 
         ``formatted``: the statement was compiled by djnb (literal percent signs written ``%%``).
         """
+        if self._query_cache:
+            return self._cached_query(sql, args, as_dict, formatted)
         if self._aborted is not None:
             raise TransactionError(
                 f"The open transaction was rolled back by the server ({self._aborted}); "
@@ -227,7 +241,9 @@ class Connection:
         if reconnect is None:
             reconnect = self._reconnect if self._reconnect is not None else config["database.reconnect"]
         if self._session is None:
-            if not reconnect or self._in_transaction:
+            if self._in_transaction:
+                raise self._lost_transaction("closed")
+            if not reconnect:
                 raise LostConnectionError(f"The connection to {self._info.address} is closed.")
             self.connect()
         try:
@@ -250,6 +266,8 @@ class Connection:
 
     def query_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Execute one statement for each row of bound values (batched); returns rows affected."""
+        if self._query_cache:
+            raise self._refused_by_cache(sql)
         if self._aborted is not None or (self._session is None and self._in_transaction):
             return self.query(sql, rows[0] if rows else ())  # raises the right error
         if self._session is None:
@@ -262,17 +280,63 @@ class Connection:
                 self._aborts_transaction(err, error)
             raise error from err
 
+    def _lost_transaction(self, how: str) -> LostConnectionError:
+        """Mark the open transaction aborted: its session was ``how`` (closed, lost)."""
+        self._aborted = f"the connection was {how}"
+        self._close_session()
+        return LostConnectionError(
+            f"The connection to {self._info.address} was {how} inside a transaction: the "
+            "transaction was lost (the server rolled it back) and nothing was retried. "
+            "Run the whole transaction again."
+        )
+
+    # -- the query cache (DataJoint 0.14's; see query_cache.py)
+    def set_query_cache(self, query_cache: str | None = None) -> None:
+        """Turn the query cache on (a non-empty string naming the cache state) or off (None).
+
+        While it is on, only reading statements run, and their results are read from (and
+        written to) files in ``dj.config["query_cache"]``, keyed by the state string, the
+        database, the statement and its arguments. Raises TransactionError inside a transaction.
+        """
+        if query_cache and self._in_transaction:
+            raise TransactionError(
+                "The query cache cannot be turned on inside a transaction: its results would not "
+                "see the transaction's changes. Commit or cancel the transaction first."
+            )
+        self._query_cache = query_cache
+
+    def purge_query_cache(self) -> None:
+        """Delete the cached results in ``dj.config["query_cache"]`` (all states)."""
+        query_cache.purge()
+
+    def _cached_query(self, sql: str, args: Any, as_dict: bool, formatted: bool) -> Any:
+        if not query_cache.READING.match(sql):
+            raise self._refused_by_cache(sql)
+        database = f"{self._info.backend}:{self._info.user}@{self._info.address}"
+        path = query_cache.folder() / query_cache.key(self._query_cache or "", database, sql, args, as_dict)
+        cached = query_cache.load(path)
+        if cached is not None:
+            return cached
+        state, self._query_cache = self._query_cache, None
+        try:
+            cursor = self.query(sql, args, as_dict=as_dict, formatted=formatted)
+        finally:
+            self._query_cache = state
+        return query_cache.store(path, cursor.fetchall())
+
+    def _refused_by_cache(self, sql: str) -> ArgumentError:
+        shown = sql if len(sql) <= 80 else sql[:80] + " ..."
+        return ArgumentError(
+            f"Only reading statements (SELECT, SHOW) run while the query cache is on "
+            f"(conn.set_query_cache({self._query_cache!r})); refused: {shown}\n"
+            "Call conn.set_query_cache(None) before changing data."
+        )
+
     def _aborts_transaction(self, err: BaseException, error: DataJointError) -> bool:
         """Mark the open transaction aborted if ``error`` means the server rolled it back."""
         code = self._driver.error_info(err)[0]
         if isinstance(error, LostConnectionError):
-            self._aborted = "the connection was lost"
-            self._close_session()
-            error.args = (
-                f"The connection to {self._info.address} was lost inside a transaction. "
-                "The server rolled the transaction back; nothing was retried. "
-                "Run the whole transaction again.",
-            )
+            error.args = self._lost_transaction("lost").args
             return True
         if code in self.dialect.transaction_abort_codes:
             self._aborted = f"{type(error).__name__}: {self._driver.error_info(err)[1]}"
@@ -290,6 +354,11 @@ class Connection:
 
     def start_transaction(self) -> None:
         """Begin a transaction; raise TransactionError if one is already open."""
+        if self._query_cache:
+            raise TransactionError(
+                "A transaction cannot start while the query cache is on "
+                f"(conn.set_query_cache({self._query_cache!r})): call conn.set_query_cache(None) first."
+            )
         if self._in_transaction:
             raise TransactionError(
                 "A transaction is already open on this connection and transactions do not nest. "
@@ -312,6 +381,10 @@ class Connection:
         """Commit the open transaction."""
         if not self._in_transaction:
             raise TransactionError("commit_transaction() was called but no transaction is open.")
+        if self._aborted is None and self._session is None:  # closed inside the transaction
+            error = self._lost_transaction("closed")
+            self._in_transaction, self._aborted = False, None
+            raise error
         if self._aborted is not None:
             reason = self._aborted
             self._in_transaction, self._aborted = False, None

@@ -124,6 +124,27 @@ class Dialect:
         """Rows: schema, table, column (in key order)."""
         raise NotImplementedError
 
+    # -- accounts and sessions (djnb.admin)
+    def server_version(self) -> Statement | None:
+        """The server's version string (one row, one column); None for an embedded engine."""
+        return None
+
+    def set_password(self, server_version: str) -> tuple[str, ...]:
+        """Statements that set the current user's password, bound to one value (the password),
+        in the order to try: a form the server cannot parse makes way for the next one.
+        Empty when the engine has no accounts."""
+        return ()
+
+    def process_list(self, restriction: str | None, order_by: str) -> Statement | None:
+        """The server's sessions other than this one (rows with at least id, user, host, db,
+        command, time, state, info); ``restriction`` and ``order_by`` are user SQL over those
+        columns. None when the engine has no server sessions."""
+        return None
+
+    def kill_process(self, process_id: int) -> Statement:
+        """End the server session ``process_id``."""
+        raise NotImplementedError
+
     # -- data statements
     def delete(self, table: str, where: str) -> str:
         """DELETE of the rows of ``table`` matching the SQL condition ``where``."""

@@ -32,7 +32,7 @@ class MySQLDialect(Dialect):
         **_codes(errors.DuplicateError, 1062, 1586),
         **_codes(errors.IntegrityError, 1216, 1217, 1451, 1452),
         **_codes(errors.QuerySyntaxError, 1064, 1149),
-        **_codes(errors.AccessError, 1044, 1142, 1143, 1227, 1370),
+        **_codes(errors.AccessError, 1044, 1095, 1142, 1143, 1227, 1370),
         **_codes(errors.AuthenticationError, 1045, 1698),
         **_codes(errors.MissingTableError, 1146),
         **_codes(errors.UnknownAttributeError, 1054),
@@ -76,6 +76,24 @@ class MySQLDialect(Dialect):
 
     def tls_cipher(self) -> Statement:
         return "SHOW SESSION STATUS LIKE 'Ssl_cipher'", ()
+
+    def server_version(self) -> Statement:
+        return "SELECT VERSION()", ()
+
+    def set_password(self, server_version: str) -> tuple[str, ...]:
+        # MySQL 8 has no PASSWORD(); MariaDB reads `SET PASSWORD = '...'` as a hash and lets only
+        # users with the CREATE USER privilege run ALTER USER, even on their own account.
+        if "mariadb" in server_version.lower():
+            return ("SET PASSWORD = PASSWORD(%s)", "ALTER USER CURRENT_USER() IDENTIFIED BY %s")
+        return ("ALTER USER USER() IDENTIFIED BY %s", "SET PASSWORD = %s", "SET PASSWORD = PASSWORD(%s)")
+
+    def process_list(self, restriction: str | None, order_by: str) -> Statement:
+        where = "" if restriction is None else f" AND ({restriction})"
+        sql = f"SELECT * FROM information_schema.processlist WHERE id <> CONNECTION_ID(){where} ORDER BY {order_by}"
+        return sql, ()
+
+    def kill_process(self, process_id: int) -> Statement:
+        return "KILL %s", (int(process_id),)
 
     def row_estimate(self, schema: str, table: str) -> Statement | None:
         # InnoDB's sampled statistics: read without scanning, typically within tens of percent
