@@ -164,8 +164,14 @@ class IntegrityError(QueryError):
     """A foreign-key constraint would be violated."""
 
 
-class UnknownAttributeError(QueryError):
-    """The statement names an attribute (column) that does not exist."""
+class UnknownAttributeError(QueryError, KeyError):
+    """The statement names an attribute (column) that does not exist.
+
+    Also a ``KeyError``, as DataJoint 0.14 raises for an unknown field in ``insert`` and for
+    ``heading[name]``; its message reads as written (no quotes added).
+    """
+
+    __str__ = Exception.__str__
 
 
 class MissingAttributeError(QueryError):

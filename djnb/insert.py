@@ -271,7 +271,7 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
     """Store every external blob, attachment and filepath of the insert, concurrently per column
     and tracked in one statement per column; returns (column, row) -> id bytes."""
     stored: dict[tuple[str, int], bytes] = {}
-    for attribute in heading.attributes:
+    for attribute in heading.all_attributes:
         if (
             attribute.category not in STORED_CATEGORIES
             or attribute.adapter is not None

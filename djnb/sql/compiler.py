@@ -109,7 +109,7 @@ class Compiler:
         return handler(node)
 
     def _relation(self, node: Relation) -> Select:
-        names = [a.name for a in node.heading.attributes if not a.is_hidden]
+        names = [a.name for a in node.heading.all_attributes if not a.is_hidden]
         return Select([(f"`{n}`", n) for n in names], node.full_name)
 
     def _restrict(self, node: Restrict) -> Select:
@@ -131,7 +131,7 @@ class Compiler:
         existing = dict((name, sql) for sql, name in s.columns)
         columns = [
             (escape_percent(a.expression) if a.expression else existing[a.name], a.name)
-            for a in node.heading.attributes
+            for a in node.heading.all_attributes
         ]
         return replace(s, columns=columns, exposes_all=s.exposes_all and len(columns) == len(existing))
 
@@ -150,7 +150,7 @@ class Compiler:
             source = f"{left.source} {'LEFT ' if node.left_outer else ''}JOIN {right.source} USING ({using})"
         else:
             source = f"{left.source} CROSS JOIN {right.source}"
-        columns = [(f"`{a.name}`", a.name) for a in node.heading.attributes]
+        columns = [(f"`{a.name}`", a.name) for a in node.heading.all_attributes]
         return Select(
             columns, source, [*left.source_params, *right.source_params],
             [*left.where, *right.where], [*left.where_params, *right.where_params],
@@ -164,12 +164,12 @@ class Compiler:
                 s = self.wrap(s)
             keys = list(node.group.attributes)
             columns = [(f"`{n}`", n) for n in keys] + [
-                (a.expression, a.name) for a in node.heading.attributes if a.expression
+                (a.expression, a.name) for a in node.heading.all_attributes if a.expression
             ]
             return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
-        kept = [a.name for a in node.heading.attributes if a.expression is None]
-        computed = [(a.expression, a.name) for a in node.heading.attributes if a.expression]
+        kept = [a.name for a in node.heading.all_attributes if a.expression is None]
+        computed = [(a.expression, a.name) for a in node.heading.all_attributes if a.expression]
         sources = {*node.group.heading.names, *node.source.heading.names}
         return replace(
             joined, columns=[(f"`{n}`", n) for n in kept] + computed, group_by=[f"`{n}`" for n in kept],
@@ -177,7 +177,7 @@ class Compiler:
         )  # fmt: skip
 
     def _union(self, node: Union) -> Select:
-        names = [a.name for a in node.heading.attributes]
+        names = [a.name for a in node.heading.all_attributes]
         left, right = node.left, node.right
         if node.outer:  # an outer union: each side left-joined with the other, then united
             left, right = Join(left, right, left_outer=True), Join(right, left, left_outer=True)

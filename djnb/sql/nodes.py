@@ -57,7 +57,7 @@ class Restrict(Node):
     condition: Cond
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,11 @@ class Project(Node):
             replace(a, name=renamed[a.name], expression=f"`{a.name}`")
             if a.name in renamed
             else replace(a, expression=None)
-            for a in source.attributes
+            for a in source.all_attributes
             if a.in_key
         ]
         attributes += [
-            replace(a, expression=None) for a in source.attributes if not a.in_key and a.name in self.keep
+            replace(a, expression=None) for a in source.all_attributes if not a.in_key and a.name in self.keep
         ]
         attributes += [
             replace(source[old], name=new, expression=f"`{old}`")
@@ -120,9 +120,10 @@ class Join(Node):
                     "Rename it with proj() on one side, or use the @ operator to join on it anyway."
                 )
         attributes = [
-            replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key)) for a in left.attributes
+            replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key))
+            for a in left.all_attributes
         ]
-        attributes += [a for a in right.attributes if a.name not in left]
+        attributes += [a for a in right.all_attributes if a.name not in left]
         key_order = [a for a in attributes if a.in_key] + [a for a in attributes if not a.in_key]
         self._set_heading(Heading(_plain(key_order)))
 
@@ -143,7 +144,7 @@ class Aggregate(Node):
 
     def __post_init__(self) -> None:
         group = _require(self.keep, self.group.heading)
-        kept = list(_plain([a for a in group.attributes if a.in_key or a.name in self.keep]))
+        kept = list(_plain([a for a in group.all_attributes if a.in_key or a.name in self.keep]))
         for new, _ in self.computed:
             _check_name(new)
             if new in group:
@@ -176,10 +177,10 @@ class Union(Node):
                 "as in DataJoint: a key could get two different values. Project them away or rename them."
             )
         left_only = set(left.secondary_attributes)
-        extra = [a for a in right.attributes if a.name not in left]
+        extra = [a for a in right.all_attributes if a.name not in left]
         self._set_heading(
             Heading(
-                _plain([replace(a, nullable=True) if a.name in left_only else a for a in left.attributes])
+                _plain([replace(a, nullable=True) if a.name in left_only else a for a in left.all_attributes])
                 + _plain([replace(a, nullable=True) for a in extra])
             )
         )
@@ -200,7 +201,7 @@ class Top(Node):
     offset: int = 0
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,9 @@ class Promote(Node):
 
     def __post_init__(self) -> None:
         source = _require(self.attributes, self.source.heading)
-        promoted = [replace(a, in_key=True) if a.name in self.attributes else a for a in source.attributes]
+        promoted = [
+            replace(a, in_key=True) if a.name in self.attributes else a for a in source.all_attributes
+        ]
         ordered = [a for a in promoted if a.in_key] + [a for a in promoted if not a.in_key]
         self._set_heading(Heading(_plain(ordered)))
 
