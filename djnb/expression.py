@@ -24,7 +24,9 @@ from .sql.conditions import Not, normalize
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
-RENAME = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*$")
+RENAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+#: SQL words that ``proj(x="NULL")`` computes rather than renames (as 0.14)
+SQL_CONSTANTS = frozenset({"NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "UNKNOWN"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Top:
     limit: int | None = 1
     order_by: str | tuple[str, ...] | list[str] | None = "KEY"
     offset: int = 0
+
+
+def _is_rename(text: str) -> bool:
+    """``new="old"`` renames when ``old`` is a bare name (any case), not an SQL constant."""
+    return RENAME.match(text) is not None and text.strip().upper() not in SQL_CONSTANTS
 
 
 def node_of(obj: Any) -> Node | None:
@@ -163,8 +170,8 @@ class QueryExpression:
                 raise ArgumentError(f"proj() cannot drop primary-key attribute `{name}`.")
         if dropped and not keep:
             keep = [n for n in heading.secondary_attributes if n not in dropped]
-        renames = tuple((new, m.group(1)) for new, old in named.items() if (m := RENAME.match(old)))
-        computed = tuple((new, old) for new, old in named.items() if not RENAME.match(old))
+        renames = tuple((new, old.strip()) for new, old in named.items() if _is_rename(old))
+        computed = tuple((new, old) for new, old in named.items() if not _is_rename(old))
         keep_names = tuple(
             dict.fromkeys(n for n in keep if n not in heading.primary_key and n not in dropped)
         )

@@ -12,7 +12,9 @@ from ..errors import ArgumentError, DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
 from .conditions import Cond
 
-NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+#: names a projection or aggregation may give: identifiers, capitals allowed (tables declared
+#: outside DataJoint have columns like ``oldID``, and 0.14 accepts such names)
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _plain(attributes: tuple[Attribute, ...] | list[Attribute]) -> tuple[Attribute, ...]:
@@ -92,8 +94,8 @@ class Project(Node):
             Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
             for n, e in self.computed
         ]
-        for attribute in attributes:
-            _check_name(attribute.name)
+        for new, _ in (*self.renames, *self.computed):
+            _check_name(new)  # kept attributes are the source's own columns, whatever their names
         names = [a.name for a in attributes]
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
@@ -235,5 +237,6 @@ class Promote(Node):
 def _check_name(name: str) -> None:
     if not NAME.match(name):
         raise ArgumentError(
-            f"{name!r} is not a valid attribute name: use lowercase letters, digits and underscores."
+            f"{name!r} is not a valid attribute name: use letters, digits and underscores, "
+            "starting with a letter or an underscore."
         )

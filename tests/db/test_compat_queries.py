@@ -24,7 +24,7 @@ def lab(server, prefix):
         ---
         room : varchar(16)
         """
-        contents = [(1, "A"), (2, "B"), (3, "C"), (4, "D")]
+        contents = ((1, "A"), (2, "B"), (3, "C"), (4, "D"))
 
     space["Rig"] = Rig
 
@@ -91,3 +91,48 @@ def test_heading_attributes_is_a_dict_of_014_attributes(lab):
     }
     assert space["Session"]().heading.secondary_attributes == ["rig_id", "note"]
     assert space["Session"].proj(rig="rig_id").heading.attributes["rig"].original_name == "rig_id"
+
+
+# -- 2. columns that DataJoint did not name ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def legacy(lab):
+    """A table created by hand, outside DataJoint, with capitals in its column names."""
+    schema, _ = lab
+    connection = schema.connection
+    connection.query(
+        f"CREATE TABLE `{schema.database}`.`legacy` (`oldID` int NOT NULL, `Name` varchar(20) NOT NULL, "
+        "`Value` int DEFAULT NULL, PRIMARY KEY (`oldID`))"
+    )
+    table = dj.FreeTable(connection, f"{schema.database}.legacy")
+    table.insert([(1, "a", 10), (2, "b", None)])
+    table.insert1({"oldID": 3, "Name": "c", "Value": 30})
+    return table
+
+
+def test_proj_keeps_renames_and_computes_columns_with_capitals(legacy):
+    assert legacy.proj("Name").fetch(as_dict=True, order_by="oldID")[0] == {"oldID": 1, "Name": "a"}
+    assert legacy.proj().fetch("oldID").tolist() == [1, 2, 3]
+    assert legacy.proj("-Name").heading.names == ["oldID", "Value"]
+    renamed = legacy.proj(new_id="oldID", NewName="Name")
+    assert renamed.heading.names == ["new_id", "NewName"] and renamed.heading["new_id"].in_key
+    assert (renamed & {"new_id": 2}).fetch1() == {"new_id": 2, "NewName": "b"}
+    assert (legacy.proj(More="Value + 1") & "oldID = 3").fetch1("More") == 31
+    assert (legacy.proj(nothing="NULL") & "oldID = 1").fetch1("nothing") is None  # a constant, not a rename
+    joined = legacy * legacy.proj(Other="Value")
+    assert len(joined) == 3 and joined.heading.names == ["oldID", "Name", "Value", "Other"]
+
+
+def test_restrictions_and_aggregations_on_columns_with_capitals(legacy):
+    assert (legacy & {"oldID": 1}).fetch1("Name") == "a"
+    assert (legacy & 'Name = "b"').fetch1("oldID") == 2
+    assert len(legacy - (legacy.proj(x="Value") & "x > 15")) == 2
+    assert (legacy & (legacy.proj(Other="Value") & "Other = 30")).fetch1("oldID") == 3
+    counts = legacy.aggr(legacy.proj(o="oldID", V="Value"), "Name", N="count(V)")
+    assert counts.heading.names == ["oldID", "Name", "N"]
+    assert sorted((dj.U("Name").aggr(legacy, Total="sum(Value)")).fetch("Total").tolist(), key=str) == [
+        10, 30, None,
+    ]  # fmt: skip
+    with pytest.raises(dj.errors.ArgumentError, match="not a valid attribute name"):
+        legacy.proj(**{"bad name": "Value"})
