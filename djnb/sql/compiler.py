@@ -18,16 +18,26 @@ from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, S
 from .dialect.base import Dialect
 from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
 
-LONE_PERCENT = re.compile(r"(?<!%)%(?!%)")
+PERCENT = re.compile(r"%%?")
 
 
 def escape_percent(text: str) -> str:
-    """User SQL inside compiled statements: a lone ``%`` becomes ``%%`` (the driver's literal percent).
+    """A user's SQL expression (proj, aggr) inside a compiled statement, as 0.14 reads it.
 
-    Compiled statements are always run with parameter substitution, so DataJoint 0.14's
-    spelling ``%%`` keeps working and a plain ``%`` (``name LIKE 'A%'``) works too.
+    DataJoint 0.14 runs these through PyMySQL's ``%`` formatting, so ``%%`` reaches the server as
+    ``%`` (``proj(odd="a %% 2")``); a lone ``%``, an error there, is a ``%`` here as well.
+    Compiled statements always go through formatting, so each becomes ``%%``.
     """
-    return LONE_PERCENT.sub("%%", text)
+    return PERCENT.sub("%%", text)
+
+
+def verbatim(text: str) -> str:
+    """A restriction string inside a compiled statement: it reaches the server as written.
+
+    DataJoint 0.14 doubles every ``%`` of a string restriction, so ``'name LIKE "ab%"'`` and
+    ``'v = "%%%"'`` are compared as they read (``%%`` stays two percent signs).
+    """
+    return text.replace("%", "%%")
 
 
 @dataclass
@@ -164,12 +174,14 @@ class Compiler:
                 s = self.wrap(s)
             keys = list(node.group.attributes)
             columns = [(f"`{n}`", n) for n in keys] + [
-                (a.expression, a.name) for a in node.heading.all_attributes if a.expression
+                (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
             ]
             return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
         kept = [a.name for a in node.heading.all_attributes if a.expression is None]
-        computed = [(a.expression, a.name) for a in node.heading.all_attributes if a.expression]
+        computed = [
+            (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
+        ]
         sources = {*node.group.heading.names, *node.source.heading.names}
         return replace(
             joined, columns=[(f"`{n}`", n) for n in kept] + computed, group_by=[f"`{n}`" for n in kept],
@@ -224,7 +236,7 @@ class Compiler:
         if isinstance(cond, Constant):
             return ("TRUE" if cond.value else "FALSE"), []
         if isinstance(cond, Sql):
-            return f"({escape_percent(cond.text)})", []
+            return f"({verbatim(cond.text)})", []
         if isinstance(cond, Equals):
             parts, params = [], []
             for name, value in cond.pairs:

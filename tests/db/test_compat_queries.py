@@ -136,3 +136,63 @@ def test_restrictions_and_aggregations_on_columns_with_capitals(legacy):
     ]  # fmt: skip
     with pytest.raises(dj.errors.ArgumentError, match="not a valid attribute name"):
         legacy.proj(**{"bad name": "Value"})
+
+
+# -- 3. percent signs as DataJoint 0.14 reads them ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def words(lab):
+    schema, space = lab
+
+    @schema(context=space)
+    class Word(dj.Manual):
+        definition = """
+        word_id : int
+        ---
+        v : varchar(20)
+        """
+
+    Word.insert([(1, "abc"), (2, "%%%"), (3, "%"), (4, "ab%x"), (5, "a%%b"), (6, "%s")])
+    return Word
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ('v LIKE "ab%"', [1, 4]),
+        ('v LIKE "ab%%"', [1, 4]),  # the text reaches the server as written: "ab%%" in LIKE
+        ('v = "%%%"', [2]),
+        ('v = "%%"', []),  # no row is two percent signs
+        ('v = "%"', [3]),
+        ("v LIKE '%b%'", [1, 4, 5]),
+        ('v = "%s"', [6]),
+        ('v = "%%s"', []),
+        ("v LIKE '%%'", [1, 2, 3, 4, 5, 6]),
+    ],
+)
+def test_percent_in_string_restrictions_is_sent_as_written(words, condition, expected):
+    assert (words & condition).fetch("word_id", order_by="word_id").tolist() == expected
+    assert sorted((words - condition).fetch("word_id").tolist()) == sorted(set(range(1, 7)) - set(expected))
+    having = dj.U("v").aggr(words, n="count(*)") & condition  # a restriction of an aggregation
+    assert len(having) == len(expected)
+
+
+def test_percent_in_proj_and_aggr_expressions(words):
+    one = words & {"word_id": 5}
+    assert one.proj(m="word_id %% 3").fetch1("m") == 2  # 0.14's spelling of the modulo
+    assert one.proj(m="word_id % 3").fetch1("m") == 2  # an error in 0.14; a modulo here
+    assert one.proj(x='v LIKE "a%%b"').fetch1("x") == 1
+    assert dj.U().aggr(words, n='sum(v LIKE "%%b%%")').fetch1("n") == 3
+    assert (
+        words.aggr(words.proj(w="word_id"), n="max(w) %% 4").fetch("n", order_by="word_id").tolist()[-1] == 2
+    )
+
+
+def test_percent_in_query_without_arguments_is_formatted_as_in_014(lab):
+    schema, _ = lab
+    connection = schema.connection
+    assert connection.query('SELECT "%%", "%%s", 5 %% 3').fetchone() == ("%", "%s", 2)
+    assert connection.query("SELECT 'a%b', 7 % 4").fetchone() == ("a%b", 3)  # a lone % stays
+    assert connection.query('SELECT "%%"', args=None).fetchone() == ("%%",)  # args=None: as written
+    assert connection.query('SELECT %s, "%%"', (1,)).fetchone() == (1, "%")
