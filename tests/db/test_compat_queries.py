@@ -196,3 +196,78 @@ def test_percent_in_query_without_arguments_is_formatted_as_in_014(lab):
     assert connection.query("SELECT 'a%b', 7 % 4").fetchone() == ("a%b", 3)  # a lone % stays
     assert connection.query('SELECT "%%"', args=None).fetchone() == ("%%",)  # args=None: as written
     assert connection.query('SELECT %s, "%%"', (1,)).fetchone() == (1, "%")
+
+
+# -- 4. insert and update1 -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def item(lab):
+    _, space = lab
+    table = space["Item"]()
+    yield table
+    table.delete_quick()
+
+
+def test_insert_from_a_csv_file_converts_values_by_the_heading(item, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("item_id,name,weight,count,price\n10,a,1.5,3,2.25\n11,b,,,4\n12,,0.5,-2,0.1\n")
+    item.insert(path)
+    rows = item.fetch(as_dict=True, order_by="item_id")
+    assert [(r["item_id"], r["name"], r["weight"], r["count"], str(r["price"])) for r in rows] == [
+        (10, "a", 1.5, 3, "2.25"),
+        (11, "b", None, 7, "4.00"),  # empty numeric cells take the default (NULL or 7), as in 0.14
+        (12, "", 0.5, -2, "0.10"),  # an empty string stays one
+    ]
+    assert item.fetch("count").dtype == np.int64
+    with pytest.raises(dj.errors.UnknownAttributeError):  # a column the table lacks
+        (path.parent / "extra.csv").write_text("item_id,price,colour\n20,1,red\n")
+        item.insert(path.parent / "extra.csv")
+    item.insert(path.parent / "extra.csv", ignore_extra_fields=True)
+    assert len(item & {"item_id": 20}) == 1
+    with pytest.raises(dj.errors.ArgumentError, match="missing.csv"):
+        item.insert(tmp_path / "missing.csv")
+
+
+def test_unknown_field_in_insert_is_a_key_error(item):
+    for rows in (
+        [{"item_id": 1, "price": 1, "colour": "red"}],
+        np.array([(1, 1.0, 2)], [("item_id", "i8"), ("price", "f8"), ("colour", "i8")]),
+    ):
+        with pytest.raises(KeyError, match="colour") as info:
+            item.insert(rows)
+        assert isinstance(info.value, dj.DataJointError)
+    try:  # the way 0.14 code catches it
+        item.insert1({"item_id": 1, "price": 1, "colour": "red"})
+    except KeyError as err:
+        assert "ignore_extra_fields" in str(err)
+    assert len(item) == 0
+
+
+def test_none_and_nan_stand_for_the_default_in_insert_as_in_014(item):
+    item.insert1({"item_id": 1, "price": 1, "count": None, "name": None, "weight": None})
+    item.insert([(2, None, float("nan"), np.float32("nan"), 2, None)])  # tuples: the fast path
+    item.insert([{"item_id": 3, "price": 3, "count": 4}, {"item_id": 4, "price": 4, "count": np.nan}])
+    ids, names, weights, counts = item.fetch("item_id", "name", "weight", "count", order_by="item_id")
+    assert (
+        ids.tolist() == [1, 2, 3, 4] and names.tolist() == ["thing"] * 4 and counts.tolist() == [7, 7, 4, 7]
+    )
+    assert np.isnan(weights).all()  # nullable: NULL
+    with pytest.raises(dj.errors.MissingAttributeError):  # no default: a value is needed
+        item.insert1({"item_id": 5, "price": None})
+
+
+def test_update1_with_none_resets_to_the_default(item):
+    item.insert1(
+        {"item_id": 1, "price": 1, "count": 1, "name": "x", "weight": 2.5, "made": "2020-01-02 03:04:05"}
+    )
+    item.update1({"item_id": 1, "count": None, "name": None, "weight": None})
+    row = (item & {"item_id": 1}).fetch1()
+    assert (row["count"], row["name"], row["weight"]) == (7, "thing", None)
+    item.update1({"item_id": 1, "made": None, "count": np.nan})  # CURRENT_TIMESTAMP: the server's time
+    made = (item & {"item_id": 1}).fetch1("made")
+    assert str(made) > "2020-01-02 03:04:05"
+    with pytest.raises(dj.errors.MissingAttributeError):  # no default: 0.14 fails too
+        item.update1({"item_id": 1, "price": None})
+    with pytest.raises(KeyError):
+        item.update1({"item_id": 1, "colour": None})
