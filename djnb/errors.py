@@ -7,6 +7,7 @@ into these classes in exactly one place, the connection layer.
 
     DataJointError
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
+    │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
     │   └── MissingCredentialsError no user configured for a server connection
     ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
@@ -21,7 +22,7 @@ into these classes in exactly one place, the connection layer.
     │   │   └── AuthenticationError wrong user name or password
     │   ├── DuplicateError          a primary or unique key already exists
     │   ├── IntegrityError          a foreign-key constraint would be violated
-    │   ├── UnknownAttributeError   no such column
+    │   ├── UnknownAttributeError   no such column (also a KeyError)
     │   ├── MissingAttributeError   a required column has no value
     │   ├── InvalidValueError       a value does not fit its column (type, range, length)
     │   └── LockError               deadlock or lock-wait timeout; safe to retry
@@ -39,6 +40,7 @@ from __future__ import annotations
 __all__ = [
     "AccessError",
     "ArgumentError",
+    "ArgumentTypeError",
     "AuthenticationError",
     "BlobError",
     "BlobTypeError",
@@ -212,3 +214,7 @@ class BucketInaccessible(DataJointError):
 
 class RendererMissingError(DataJointError):
     """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument has the wrong type (also a ``TypeError``, as 0.14 raises for ``dj.Top``)."""

@@ -50,7 +50,7 @@ CLASS_LEVEL = frozenset({
     "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
     "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
     "connection", "node", "insert", "insert1", "update1", "delete", "delete_quick",
-    "populate", "progress", "key_source",
+    "populate", "progress", "key_source", "aggregate",
 })  # fmt: skip
 
 

@@ -28,6 +28,10 @@ class Not:
     condition: Any
 
 
+class UniversalSet:
+    """The base of ``dj.U``: as a restriction it is True (``q & dj.U('a')`` is ``q``), as in 0.14."""
+
+
 # -- the normalised tree -----------------------------------------------------------------------
 
 
@@ -107,10 +111,13 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
         return TRUE
     if condition is False:
         return FALSE
+    if isinstance(condition, UniversalSet):
+        return TRUE
     if isinstance(condition, str):
         return Sql(condition)
     if isinstance(condition, Not):
-        return Negate(normalize(condition.condition, heading, node_of))
+        inner = normalize(condition.condition, heading, node_of)
+        return Constant(not inner.value) if isinstance(inner, Constant) else Negate(inner)
     if isinstance(condition, AndList):
         return _all([normalize(c, heading, node_of) for c in condition])
     other = node_of(condition) if node_of else None

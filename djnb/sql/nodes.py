@@ -167,7 +167,7 @@ class Union(Node):
 
     def __post_init__(self) -> None:
         left, right = self.left.heading, self.right.heading
-        if left.primary_key != right.primary_key:
+        if set(left.primary_key) != set(right.primary_key):  # the same key, in any order (as 0.14)
             raise DataJointError(
                 f"Union needs the same primary key on both sides; got ({', '.join(left.primary_key)}) "
                 f"and ({', '.join(right.primary_key)})."

@@ -271,3 +271,76 @@ def test_update1_with_none_resets_to_the_default(item):
         item.update1({"item_id": 1, "price": None})
     with pytest.raises(KeyError):
         item.update1({"item_id": 1, "colour": None})
+
+
+# -- 5. aggregate, dj.U restrictions, unions, preview, dj.Top --------------------------------------
+
+
+def test_aggregate_is_aggr(lab):
+    _, space = lab
+    rig, session = space["Rig"], space["Session"]
+    counts = rig.aggregate(session, n="count(*)")
+    assert dict(zip(*counts.fetch("rig_id", "n"), strict=True)) == {1: 2, 2: 1}
+    assert dj.U().aggregate(session, n="count(*)").fetch1("n") == 5
+    with pytest.raises(dj.errors.ArgumentError, match="keep_all_rows"):
+        dj.U("rig_id").aggr(session, n="count(*)", keep_all_rows=True)
+
+
+def test_restricting_by_the_universal_set_is_true(lab):
+    _, space = lab
+    session = space["Session"]
+    assert len(session & dj.U("rig_id")) == 5 and len(session & dj.U()) == 5
+    assert len(session & dj.U("nowhere")) == 5  # as 0.14: whatever its attributes
+    assert len(session - dj.U("rig_id")) == 0 and len(session & dj.Not(dj.U())) == 0
+    assert len(session & [dj.U("x"), "session = 1"]) == 5  # OR with True
+    assert len(session & dj.AndList([dj.U("x"), "session = 1"])) == 1
+    assert (session & dj.U("rig_id")).fetch(as_dict=True) == session.fetch(as_dict=True)
+    assert dj.U("rig_id", "session").primary_key == ["rig_id", "session"]
+    assert dj.U("note").join(session).primary_key == ["session", "note"]
+
+
+def test_union_of_the_same_key_in_another_order(lab):
+    _, space = lab
+    session = space["Session"]
+    ab = dj.U("session", "note") & (session & "session < 3")
+    ba = dj.U("note", "session") & (session & "session > 1")
+    union = ab + ba
+    assert set(union.primary_key) == {"session", "note"}
+    assert sorted(union.fetch("session").tolist()) == [1, 2, 3, 4, 5]
+    assert len(ba + ab) == 5
+    with pytest.raises(dj.DataJointError, match="same primary key"):
+        ab + session.proj()
+
+
+def test_preview_returns_text(lab):
+    _, space = lab
+    session = space["Session"]()
+    text = session.preview()
+    assert isinstance(text, str) and text == repr(session) and "*session" in text
+    short = session.preview(limit=2)
+    assert "..." in short and short.count("\n") < text.count("\n")
+    assert "<table" in session._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "wrong"),
+    [
+        (("3",), "limit"),
+        ((1.5,), "limit"),
+        ((1, 3), "order_by"),
+        ((1, ["KEY", 2]), "order_by"),
+        ((1, "KEY", "2"), "offset"),
+    ],
+)
+def test_top_checks_its_argument_types(arguments, wrong):
+    with pytest.raises(TypeError, match=rf"dj.Top\({wrong}=") as info:
+        dj.Top(*arguments)
+    assert isinstance(info.value, dj.DataJointError)
+
+
+def test_top_accepts_what_014_accepts(lab):
+    _, space = lab
+    session = space["Session"]
+    assert (session & dj.Top(None, None, None)).fetch("session").tolist() == [1, 2, 3, 4, 5]
+    assert (session & dj.Top(np.int64(2), ["note DESC"])).fetch("note").tolist() == ["e", "d"]
+    assert (session & dj.Top(None, "session", offset=3)).fetch("session").tolist() == [4, 5]
