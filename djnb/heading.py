@@ -92,6 +92,11 @@ class Attribute:
         return self.name.startswith("_")
 
     @property
+    def may_be_null(self) -> bool:
+        """Whether the attribute may hold NULL: nullable, or computed by an SQL expression."""
+        return self.nullable or self.category == "EXPRESSION"
+
+    @property
     def unsupported(self) -> bool:
         """A server type DataJoint has no meaning for (djnb reads it as it comes)."""
         return self.category == "UNSUPPORTED"

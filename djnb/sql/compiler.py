@@ -254,13 +254,23 @@ class Compiler:
             joiner = " OR " if isinstance(cond, AnyOf) else " AND "
             return "(" + joiner.join(sql for sql, _ in rendered) + ")", [p for _, ps in rendered for p in ps]
         if isinstance(cond, InQuery):
-            inner = self.select(Distinct(cond.node, cond.attributes) if cond.attributes else cond.node)
-            sql, params = self.render(replace(inner, distinct=False))
-            if not cond.attributes:
-                return f"EXISTS ({sql})", params
-            names = ", ".join(f"`{n}`" for n in cond.attributes)
-            return f"(({names}) IN ({sql}))", params
+            return self.semijoin(cond)
         raise DataJointError(f"Cannot compile condition {cond!r}.")
+
+    def semijoin(self, cond: InQuery) -> tuple[str, list]:
+        """``(a, b) IN (SELECT a, b ...)``, true or false but never unknown, so that its negation
+        (an antijoin) is right when either side holds NULLs: the subquery leaves out rows with
+        a NULL in the matched attributes, and a row with a NULL of its own matches nothing."""
+        if not cond.attributes:
+            sql, params = self.render(replace(self.select(cond.node), distinct=False))
+            return f"EXISTS ({sql})", params
+        inner = self.select(Distinct(cond.node, cond.attributes))
+        heading = cond.node.heading
+        not_null = [f"`{n}` IS NOT NULL" for n in cond.attributes if heading[n].may_be_null]
+        sql, params = self.render(replace(inner, distinct=False, where=[*inner.where, *not_null]))
+        names = ", ".join(f"`{n}`" for n in cond.attributes)
+        checks = "".join(f"`{n}` IS NOT NULL AND " for n in cond.nullable)
+        return f"({checks}({names}) IN ({sql}))", params
 
 
 def compile_query(node: Node, dialect: Dialect) -> tuple[str, list[Any]]:

@@ -74,10 +74,16 @@ class Negate(Cond):
 
 @dataclass(frozen=True)
 class InQuery(Cond):
-    """Semijoin: the namesake attributes match a row of ``node`` (any query node)."""
+    """Semijoin: the namesake attributes match a row of ``node`` (any query node).
+
+    A NULL matches nothing, so the condition is never unknown: negated (an antijoin), rows
+    whose ``nullable`` attributes (those of the restricted query that may be NULL) are NULL
+    stay, and NULLs in ``node`` exclude nothing (SQL's ``NOT IN`` would exclude every row).
+    """
 
     node: Any
     attributes: tuple[str, ...]
+    nullable: tuple[str, ...] = ()
 
 
 TRUE, FALSE = Constant(True), Constant(False)
@@ -122,7 +128,8 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
         return _all([normalize(c, heading, node_of) for c in condition])
     other = node_of(condition) if node_of else None
     if other is not None:
-        return InQuery(other, tuple(name for name in heading.names if name in other.heading))
+        common = tuple(name for name in heading.names if name in other.heading)
+        return InQuery(other, common, tuple(name for name in common if heading[name].may_be_null))
     if isinstance(condition, Mapping):
         return _equals(condition.items(), heading)
     if hasattr(condition, "dtype") and getattr(condition.dtype, "names", None):  # numpy record(s)

@@ -125,7 +125,12 @@ class Join(Node):
             replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key))
             for a in left.all_attributes
         ]
-        attributes += [a for a in right.all_attributes if a.name not in left]
+        # a left join's unmatched rows have NULL in the right side's own attributes
+        attributes += [
+            replace(a, nullable=True) if self.left_outer and not a.nullable else a
+            for a in right.all_attributes
+            if a.name not in left
+        ]
         key_order = [a for a in attributes if a.in_key] + [a for a in attributes if not a.in_key]
         self._set_heading(Heading(_plain(key_order)))
 

@@ -344,3 +344,51 @@ def test_top_accepts_what_014_accepts(lab):
     assert (session & dj.Top(None, None, None)).fetch("session").tolist() == [1, 2, 3, 4, 5]
     assert (session & dj.Top(np.int64(2), ["note DESC"])).fetch("note").tolist() == ["e", "d"]
     assert (session & dj.Top(None, "session", offset=3)).fetch("session").tolist() == [4, 5]
+
+
+# -- 6. antijoins and semijoins when a matched attribute holds NULLs --------------------------------
+# Sessions 2 and 5 have no rig (NULL rig_id); sessions use rigs 1 and 2; rigs 3 and 4 are unused.
+
+
+def rigs(query) -> list[int]:
+    return sorted(query.fetch("rig_id").tolist())
+
+
+def test_rigs_that_no_session_uses(lab):
+    _, space = lab
+    rig, session = space["Rig"], space["Session"]
+    assert rigs(rig - session) == [3, 4]  # SQL's NOT IN would give none (0.14 does)
+    assert rigs(rig & session) == [1, 2]
+    assert rigs(rig & dj.Not(session)) == [3, 4]
+    assert rigs(rig - session.proj("rig_id")) == [3, 4]
+    assert rigs(rig - (dj.U("rig_id") & session)) == [3, 4]
+    assert rigs(rig - [session, rig & "rig_id = 4"]) == [3]  # a list of queries: OR
+    assert rigs(rig - dj.AndList([session, 'room = "A"'])) == [2, 3, 4]
+    assert rigs(rig - (session & "session > 3")) == [1, 3, 4]
+    assert rigs(rig - dj.Not(rig - session)) == [3, 4]
+    assert len(rig - session) + len(rig & session) == len(rig)
+
+
+def test_renamed_and_computed_attributes_holding_nulls(lab):
+    _, space = lab
+    rig, session = space["Rig"], space["Session"]
+    renamed_rig, renamed_session = rig.proj(r="rig_id"), session.proj(r="rig_id")
+    assert sorted((renamed_rig - renamed_session).fetch("r").tolist()) == [3, 4]
+    computed = session.proj(rig_id="CASE WHEN session = 1 THEN NULL ELSE rig_id END")  # may be NULL
+    assert rigs(rig - computed) == [3, 4]  # session 3 still uses rig 1
+    counted = rig.aggr(session, n="count(*)")
+    assert rigs(rig - (counted & "n > 1")) == [2, 3, 4]  # by an aggregation (HAVING)
+    outer = rig.join(session, left=True)
+    assert outer.heading["session"].nullable  # unmatched rigs have no session
+    assert sorted((session - outer.proj(s="rig_id")).fetch("session").tolist()) == [2, 5]
+
+
+def test_rows_with_a_null_match_nothing(lab):
+    _, space = lab
+    rig, session = space["Rig"], space["Session"]
+    sessions = lambda query: sorted(query.fetch("session").tolist())  # noqa: E731
+    assert sessions(session & rig) == [1, 3, 4]
+    assert sessions(session - rig) == [2, 5]  # no rig: not in any rig's sessions
+    assert sessions(session - (rig & "rig_id = 1")) == [2, 4, 5]
+    assert sessions(session & dj.Not(rig & 'room = "B"')) == [1, 2, 3, 5]
+    assert len(session - rig) + len(session & rig) == len(session)

@@ -7,7 +7,10 @@ import pytest
 
 from djnb.errors import DataJointError, UnknownAttributeError
 from djnb.heading import Attribute, Heading, Index
-from djnb.sql.nodes import Project, Relation
+from djnb.sql.compiler import compile_query
+from djnb.sql.conditions import Not, normalize
+from djnb.sql.dialect import MySQLDialect
+from djnb.sql.nodes import Node, Project, Relation, Restrict
 
 FIELDS_014 = (
     "name", "type", "in_key", "nullable", "default", "comment", "autoincrement", "numeric", "string",
@@ -125,3 +128,35 @@ def test_renamed_attributes_show_their_source_as_in_014():
     label = node.heading.attributes["label"]
     assert label.attribute_expression == "`weight`" and label.original_name == "weight"
     assert node.heading.new_attributes == ["label"]
+
+
+def test_semijoins_on_nullable_attributes_never_compare_null():
+    rig = Relation("`lab`.`rig`", Heading((Attribute("rig_id", "int", "INTEGER", in_key=True),)))
+    session = Relation(
+        "`lab`.`session`",
+        Heading(
+            (
+                Attribute("session", "int", "INTEGER", in_key=True),
+                Attribute("rig_id", "int", "INTEGER", nullable=True, default="null"),
+            )
+        ),
+    )
+
+    def restrict(node, condition):
+        return Restrict(
+            node, normalize(condition, node.heading, lambda o: o if isinstance(o, Node) else None)
+        )
+
+    sql, _ = compile_query(restrict(rig, Not(session)), MySQLDialect())
+    assert sql == (
+        "SELECT `rig_id` FROM `lab`.`rig` WHERE NOT ((`rig_id`) IN "
+        "(SELECT `rig_id` FROM `lab`.`session` WHERE `rig_id` IS NOT NULL))"
+    )
+    sql, _ = compile_query(restrict(session, Not(rig)), MySQLDialect())
+    assert sql == (
+        "SELECT `session`, `rig_id` FROM `lab`.`session` WHERE NOT "
+        "(`rig_id` IS NOT NULL AND (`rig_id`) IN (SELECT `rig_id` FROM `lab`.`rig`))"
+    )  # a session without a rig is in session - rig
+    other = Relation("`lab`.`other`", Heading((Attribute("rig_id", "int", "INTEGER", in_key=True),)))
+    sql, _ = compile_query(restrict(rig, Not(other)), MySQLDialect())
+    assert "NULL" not in sql  # no nullable attribute: the plain form
