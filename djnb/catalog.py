@@ -100,7 +100,7 @@ def load_heading(connection: Connection, schema: str, table: str) -> Heading:
     attributes = tuple(replace(load_attribute(column), database=schema) for column in columns)
     if any(a.sql_type == "longtext" for a in attributes):
         attributes = _restore_json(connection, schema, table, attributes)
-    return Heading(attributes, table_comment=status.comment, indexes=indexes)
+    return Heading(attributes, table_comment=status.comment, secondary_indexes=indexes)
 
 
 def _restore_json(

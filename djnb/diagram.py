@@ -261,7 +261,7 @@ class Diagram(nx.DiGraph):
         if heading.table_comment:
             lines.append(f"# {heading.table_comment}")
         in_key = True
-        for attribute in heading.attributes:
+        for attribute in heading.all_attributes:
             if in_key and not attribute.in_key:
                 lines.append("─" * 12)
                 in_key = False

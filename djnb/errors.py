@@ -7,6 +7,7 @@ into these classes in exactly one place, the connection layer.
 
     DataJointError
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
+    │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
     │   └── MissingCredentialsError no user configured for a server connection
     ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
@@ -21,7 +22,7 @@ into these classes in exactly one place, the connection layer.
     │   │   └── AuthenticationError wrong user name or password
     │   ├── DuplicateError          a primary or unique key already exists
     │   ├── IntegrityError          a foreign-key constraint would be violated
-    │   ├── UnknownAttributeError   no such column
+    │   ├── UnknownAttributeError   no such column (also a KeyError)
     │   ├── MissingAttributeError   a required column has no value
     │   ├── InvalidValueError       a value does not fit its column (type, range, length)
     │   └── LockError               deadlock or lock-wait timeout; safe to retry
@@ -49,6 +50,7 @@ __all__ = [
     "FILEPATH_FEATURE_SWITCH",
     "AccessError",
     "ArgumentError",
+    "ArgumentTypeError",
     "AuthenticationError",
     "BlobError",
     "BlobTypeError",
@@ -175,8 +177,14 @@ class IntegrityError(QueryError):
     """A foreign-key constraint would be violated."""
 
 
-class UnknownAttributeError(QueryError):
-    """The statement names an attribute (column) that does not exist."""
+class UnknownAttributeError(QueryError, KeyError):
+    """The statement names an attribute (column) that does not exist.
+
+    Also a ``KeyError``, as DataJoint 0.14 raises for an unknown field in ``insert`` and for
+    ``heading[name]``; its message reads as written (no quotes added).
+    """
+
+    __str__ = Exception.__str__
 
 
 class MissingAttributeError(QueryError):
@@ -217,6 +225,10 @@ class BucketInaccessible(DataJointError):
 
 class RendererMissingError(DataJointError):
     """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument has the wrong type (also a ``TypeError``, as 0.14 raises for ``dj.Top``)."""
 
 
 class PluginWarning(Exception):

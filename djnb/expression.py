@@ -7,6 +7,7 @@ node; SQL is compiled only when rows are needed, with every value bound as a par
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,25 +16,56 @@ from typing import Any
 from . import delete as deleting
 from . import fetch as fetching
 from .connection import Connection
-from .errors import ArgumentError, DataJointError
+from .errors import ArgumentError, ArgumentTypeError, DataJointError
 from .heading import Heading
 from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
 from .sql.compiler import Compiler, compile_count, compile_query
-from .sql.conditions import Not, normalize
+from .sql.conditions import TRUE, Not, UniversalSet, normalize
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
-RENAME = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*$")
+RENAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+#: SQL words that ``proj(x="NULL")`` computes rather than renames (as 0.14)
+SQL_CONSTANTS = frozenset({"NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "UNKNOWN"})
 
 
 @dataclass(frozen=True)
 class Top:
-    """``q & dj.Top(limit, order_by, offset)``: the first rows in an order."""
+    """``q & dj.Top(limit, order_by, offset)``: the first rows in an order.
+
+    As in 0.14: ``limit`` an integer or None (all rows), ``order_by`` an attribute (``"KEY"``,
+    ``"name DESC"``) or a list of them (empty or None: ``"KEY"``), ``offset`` an integer (None: 0).
+    Other types raise ArgumentTypeError (also a TypeError, which 0.14 raises).
+    """
 
     limit: int | None = 1
     order_by: str | tuple[str, ...] | list[str] | None = "KEY"
     offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and (
+            not isinstance(self.limit, numbers.Integral) or isinstance(self.limit, bool)
+        ):
+            raise ArgumentTypeError(f"dj.Top(limit=...) takes an integer or None; got {self.limit!r}.")
+        order = self.order_by or "KEY"
+        items = (order,) if isinstance(order, str) else order
+        if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+            raise ArgumentTypeError(
+                f"dj.Top(order_by=...) takes an attribute name or a list of them, e.g. 'KEY' or "
+                f"['name DESC', 'KEY']; got {self.order_by!r}."
+            )
+        offset = self.offset or 0
+        if not isinstance(offset, numbers.Integral) or isinstance(offset, bool):
+            raise ArgumentTypeError(f"dj.Top(offset=...) takes an integer; got {self.offset!r}.")
+        object.__setattr__(self, "limit", None if self.limit is None else int(self.limit))
+        object.__setattr__(self, "order_by", tuple(items))
+        object.__setattr__(self, "offset", int(offset))
+
+
+def _is_rename(text: str) -> bool:
+    """``new="old"`` renames when ``old`` is a bare name (any case), not an SQL constant."""
+    return RENAME.match(text) is not None and text.strip().upper() not in SQL_CONSTANTS
 
 
 def node_of(obj: Any) -> Node | None:
@@ -86,15 +118,13 @@ class QueryExpression:
         if not permissive:
             self._check_semijoin(condition)
         if isinstance(condition, Top):
-            order = (
-                (condition.order_by,)
-                if isinstance(condition.order_by, str)
-                else tuple(condition.order_by or ())
-            )
-            return self._derive(TopNode(self.node, condition.limit, order, condition.offset))
+            return self._derive(TopNode(self.node, condition.limit, condition.order_by, condition.offset))
         if isinstance(condition, Not) and isinstance(condition.condition, Top):
             raise ArgumentError("dj.Top cannot be negated.")
-        return self._derive(Restrict(self.node, normalize(condition, self.heading, node_of)))
+        normalized = normalize(condition, self.heading, node_of)
+        if normalized == TRUE:  # e.g. q & dj.U('a'), q & {}, q - []: the same rows
+            return self._derive(self.node)
+        return self._derive(Restrict(self.node, normalized))
 
     def __and__(self, condition: Any) -> QueryExpression:
         return self.restrict(condition)
@@ -163,8 +193,8 @@ class QueryExpression:
                 raise ArgumentError(f"proj() cannot drop primary-key attribute `{name}`.")
         if dropped and not keep:
             keep = [n for n in heading.secondary_attributes if n not in dropped]
-        renames = tuple((new, m.group(1)) for new, old in named.items() if (m := RENAME.match(old)))
-        computed = tuple((new, old) for new, old in named.items() if not RENAME.match(old))
+        renames = tuple((new, old.strip()) for new, old in named.items() if _is_rename(old))
+        computed = tuple((new, old) for new, old in named.items() if not _is_rename(old))
         keep_names = tuple(
             dict.fromkeys(n for n in keep if n not in heading.primary_key and n not in dropped)
         )
@@ -183,6 +213,8 @@ class QueryExpression:
             else tuple(a for a in attributes if a is not Ellipsis)
         )
         return self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows))
+
+    aggregate = aggr  # DataJoint 0.14's alias
 
     def __add__(self, other: Any) -> QueryExpression:
         node = node_of(other)
@@ -330,9 +362,16 @@ class QueryExpression:
         return rows[::-1]
 
     # -- previews
-    def preview(self) -> Preview:
-        """The first ``display.limit`` rows in key order (blobs as placeholders) and the count."""
-        heading, limit = self.heading, config["display.limit"]
+    def preview(self, limit: int | None = None, width: int | None = None) -> str:
+        """The text preview (as ``repr``): the first ``limit`` rows (default ``display.limit``) in
+        key order, cells cut at ``width`` characters (default ``display.width``), and the count.
+        A str, as in 0.14."""
+        return render_text(self.preview_data(limit), width or config["display.width"])
+
+    def preview_data(self, limit: int | None = None) -> Preview:
+        """The first ``limit`` rows (default ``display.limit``) in key order (blobs as
+        placeholders) and the count, for the text and HTML renderers."""
+        heading, limit = self.heading, limit or config["display.limit"]
         names = heading.names
         hidden = {
             n for n in names if heading[n].is_blob or heading[n].is_attachment or heading[n].is_filepath
@@ -367,17 +406,26 @@ class QueryExpression:
         return len(self), False
 
     def __repr__(self) -> str:
-        return render_text(self.preview(), config["display.width"])
+        return self.preview()
 
     def _repr_html_(self) -> str:
-        return render_html(self.preview())
+        return render_html(self.preview_data())
 
 
-class U:
-    """DataJoint's universal set: ``dj.U('a') & q`` (distinct values), ``dj.U().aggr(q, n='count(*)')``."""
+class U(UniversalSet):
+    """DataJoint's universal set: ``dj.U('a') & q`` (distinct values), ``dj.U().aggr(q, n='count(*)')``,
+    ``dj.U('a') * q`` (``a`` added to q's key). As a restriction (``q & dj.U('a')``) it is True."""
 
     def __init__(self, *attributes: str) -> None:
         self.attributes = attributes
+
+    @property
+    def primary_key(self) -> list[str]:
+        return list(self.attributes)
+
+    def join(self, other: Any, left: bool = False) -> QueryExpression:
+        """``dj.U(...) * other`` (``left`` is ignored, as in 0.14)."""
+        return self * other
 
     def __and__(self, other: Any) -> QueryExpression:
         node = node_of(other)
@@ -397,8 +445,14 @@ class U:
     def aggr(
         self, group: Any, *attributes: str, keep_all_rows: bool = False, **computed: str
     ) -> QueryExpression:
+        if keep_all_rows:
+            raise ArgumentError(
+                "dj.U(...).aggr() cannot keep_all_rows: the universal set has no rows of its own."
+            )
         node = node_of(group)
         if node is None:
             raise ArgumentError("dj.U(...).aggr() needs a query or table to aggregate over.")
         query = group if isinstance(group, QueryExpression) else group()
         return query._derive(Aggregate(Distinct(node, self.attributes), node, (), tuple(computed.items())))
+
+    aggregate = aggr  # DataJoint 0.14's alias

@@ -60,13 +60,8 @@ def decoder(attribute: Attribute, squeeze: bool, dialect: Any = None) -> Decoder
 
 
 def dtype_of(attribute: Attribute) -> Any:
-    """DataJoint's numpy dtype for an attribute in a record array."""
-    sql = (attribute.sql_type or attribute.type).lower()
-    if attribute.category == "FLOAT":
-        return np.float64
-    if attribute.category in ("INTEGER", "BOOL") and not attribute.nullable:
-        return np.uint64 if sql.startswith("bigint") and "unsigned" in sql else np.int64
-    return object
+    """DataJoint's numpy dtype for an attribute in a record array (``Attribute.dtype``)."""
+    return attribute.dtype
 
 
 def needs_decoding(heading: Heading, names: Sequence[str], dialect: Any = None) -> bool:

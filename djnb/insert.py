@@ -1,19 +1,24 @@
 """Inserting and updating rows: encoding values, batching, and the all-or-nothing rule.
 
-Rows may be dicts, sequences (in heading order), numpy records, DataFrames, or a query (then
-the server copies the rows with INSERT ... SELECT). Many rows go in batched statements
+Rows may be dicts, sequences (in heading order), numpy records, DataFrames, a CSV file
+(a ``pathlib.Path``, read with its header row), or a query (then the server copies the rows
+with INSERT ... SELECT). As in DataJoint 0.14, ``None`` (and NaN, except in blobs) stands for
+the column's default, in ``insert`` and in ``update1``. Many rows go in batched statements
 (the driver splits them below ``max_allowed_packet``) inside one transaction: one bad row
 leaves the table as it was.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
+from decimal import Decimal, InvalidOperation
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from . import hooks
@@ -47,6 +52,63 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def takes_default(attribute: Attribute) -> bool:
+    """Whether a missing value (None, NaN) of ``attribute`` means its default rather than NULL:
+    the column has a default other than NULL (0.14 writes ``DEFAULT`` for such values)."""
+    return attribute.default is not None and attribute.default.lower() != "null" and attribute.adapter is None
+
+
+def is_missing(value: Any) -> bool:
+    """None, or a float NaN (Python or numpy scalar)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return kind == "f" and getattr(value, "ndim", 1) == 0 and bool(value != value)
+
+
+def default_value(attribute: Attribute) -> tuple[str | None, Any]:
+    """(SQL, None) for a default the server computes (``CURRENT_TIMESTAMP``), else (None, value):
+    the value to bind for the default of ``attribute`` as the heading shows it."""
+    default = attribute.default
+    if default is None or default.lower() == "null":
+        return None, None
+    if default.upper().startswith("CURRENT_TIMESTAMP"):
+        return default, None
+    if len(default) >= 2 and default[0] == default[-1] and default[0] in "\"'":
+        return None, default[1:-1]
+    return None, from_text(attribute, default)
+
+
+def from_text(attribute: Attribute, text: str) -> Any:
+    """A value written as text (a CSV cell, a default) as ``attribute`` holds it: numbers parsed,
+    an empty cell of a non-string attribute missing (None); anything unparsed stays text."""
+    if text == "" and attribute.category not in ("STRING", "ENUM"):
+        return None
+    try:
+        if attribute.category in ("INTEGER", "BOOL"):
+            return int(text)
+        if attribute.category == "FLOAT":
+            return float(text)
+        if attribute.category == "DECIMAL":
+            return Decimal(text)
+    except (ValueError, InvalidOperation):
+        return text  # the server says what is wrong with it
+    return text
+
+
+def read_csv(path: os.PathLike, heading: Heading) -> list[dict[str, Any]]:
+    """The rows of a CSV file with a header row, values converted by the heading (as 0.14's
+    ``insert(Path)``; 0.14 sends the text as it is)."""
+    try:
+        with Path(path).open(newline="") as data:
+            rows = list(csv.DictReader(data, delimiter=","))
+    except OSError as err:
+        raise ArgumentError(f"Cannot read the CSV file {os.fspath(path)!r} to insert: {err}.") from err
+    return [{k: from_text(heading[k], v) if k in heading else v for k, v in row.items()} for row in rows]
 
 
 def encoder(attribute: Attribute, table: Any = None) -> Any:
@@ -156,6 +218,9 @@ def _as_columns(rows: Any, heading: Heading, table: Any, ignore_extra: bool) -> 
         return None
     if any(heading[n].category in STORED_CATEGORIES and heading[n].adapter is None for n in names):
         return None
+    defaulted = [i for i, n in enumerate(names) if takes_default(heading[n])]
+    if defaulted and any(is_missing(row[i]) for row in tuples for i in defaulted):
+        return None  # the general way leaves those columns out, so they take their defaults
     return names, tuples
 
 
@@ -200,6 +265,8 @@ def insert_rows(
     """Insert ``rows``; returns the number of rows the server reports as affected."""
     heading = table.heading
     mode = "replace" if replace else ("ignore" if skip_duplicates else "error")
+    if isinstance(rows, PurePath):
+        rows = read_csv(rows, heading)
     if isinstance(rows, QueryExpression) or (isinstance(rows, type) and issubclass(rows, QueryExpression)):
         return _insert_select(
             table, rows if isinstance(rows, QueryExpression) else rows(), mode, ignore_extra_fields
@@ -211,12 +278,17 @@ def insert_rows(
         values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
         return _write(table, {names: values} if values else {}, mode)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
-    known: dict[tuple, tuple[str, ...]] = {}  # a row's keys -> the attributes to insert (checked once)
+    # a row's keys -> the attributes to insert (checked once) and those that take a default
+    known: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for row in as_row_dicts(rows, heading):
         keys = tuple(row)
-        names = known.get(keys)
-        if names is None:
-            names = known[keys] = _insertable(keys, heading, table, ignore_extra_fields)
+        found = known.get(keys)
+        if found is None:
+            names = _insertable(keys, heading, table, ignore_extra_fields)
+            found = known[keys] = (names, tuple(n for n in names if takes_default(heading[n])))
+        names, defaulted = found
+        if defaulted and any(is_missing(row[n]) for n in defaulted):  # None: the column's default
+            names = tuple(n for n in names if n not in defaulted or not is_missing(row[n]))
         pending.append((names, row))
     stored = _upload_external(table, heading, pending)
     groups: dict[tuple[str, ...], list[tuple]] = {}
@@ -271,7 +343,7 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
     """Store every external blob, attachment and filepath of the insert, concurrently per column
     and tracked in one statement per column; returns (column, row) -> id bytes."""
     stored: dict[tuple[str, int], bytes] = {}
-    for attribute in heading.attributes:
+    for attribute in heading.all_attributes:
         if (
             attribute.category not in STORED_CATEGORIES
             or attribute.adapter is not None
@@ -336,10 +408,18 @@ def update_row(table: Table, row: Mapping[str, Any]) -> None:
     key = {k: row[k] for k in heading.primary_key}
     if len(table & key) != 1:
         raise DataJointError(f"update1(): no row of {table.full_table_name} has the key {key}.")
-    q = table.connection.dialect.quote
-    assignments = ", ".join(f"{q(n)} = {table.connection.dialect.placeholder}" for n in changes)
-    where = " AND ".join(f"{q(k)} = {table.connection.dialect.placeholder}" for k in key)
-    params = [encode(heading[n], row[n], table) for n in changes] + [
-        encode(heading[k], key[k], table) for k in key
-    ]
-    table.connection.query(f"UPDATE {table.full_table_name} SET {assignments} WHERE {where}", params)  # noqa: S608
+    q, placeholder = table.connection.dialect.quote, table.connection.dialect.placeholder
+    assignments, params = [], []
+    for name in changes:
+        attribute, value = heading[name], row[name]
+        if is_missing(value) and not attribute.is_blob:  # as 0.14: back to the column's default
+            sql, value = default_value(attribute)
+            if sql is not None:
+                assignments.append(f"{q(name)} = {sql}")
+                continue
+        assignments.append(f"{q(name)} = {placeholder}")
+        params.append(encode(attribute, value, table))
+    where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
+    params += [encode(heading[k], key[k], table) for k in key]
+    sql = f"UPDATE {table.full_table_name} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
+    table.connection.query(sql, params)

@@ -50,7 +50,7 @@ CLASS_LEVEL = frozenset({
     "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
     "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
     "connection", "node", "insert", "insert1", "update1", "delete", "delete_quick",
-    "populate", "progress", "key_source",
+    "populate", "progress", "key_source", "aggregate",
 })  # fmt: skip
 
 
@@ -204,7 +204,7 @@ class Table(QueryExpression, metaclass=TableMeta):
         target = self._lookup(fk, context)
         parent = target() if isinstance(target, type) else target
         heading = parent.heading
-        keys = {a.name: a for a in heading.attributes if a.in_key}
+        keys = {a.name: a for a in heading.all_attributes if a.in_key}
         for _, old in fk.renames:
             if old not in keys:
                 raise DefinitionError(
@@ -453,11 +453,11 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
     heading = table.heading
     lines = [f"# {heading.table_comment}"] if heading.table_comment else []
     parents = table.parents(foreign_key_info=True)
-    indexes = {index.attributes: index for index in heading.indexes}
+    indexes = {index.attributes: index for index in heading.secondary_indexes}
     seen: set[str] = set()
     emitted: set[int] = set()
     in_key = True
-    for attribute in heading.attributes:
+    for attribute in heading.all_attributes:
         if in_key and not attribute.in_key:
             lines.append("---")
             in_key = False

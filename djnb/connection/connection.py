@@ -229,9 +229,13 @@ class Connection:
         """Execute one statement with bound ``args`` and return the (buffered) DB-API cursor.
 
         ``formatted``: the statement was compiled by djnb (literal percent signs written ``%%``).
+        With no arguments (``args`` empty; not None), ``%%`` reaches the server as ``%``, as in
+        DataJoint 0.14, whose driver formats every statement; a lone ``%`` stays (0.14 fails on it).
         """
-        if self._query_cache:
+        if self._query_cache:  # the cached path comes back here for the statement itself
             return self._cached_query(sql, args, as_dict, formatted)
+        if not formatted and args is not None and len(args) == 0 and "%%" in sql:
+            sql = sql.replace("%%", "%")
         if self._aborted is not None:
             raise TransactionError(
                 f"The open transaction was rolled back by the server ({self._aborted}); "

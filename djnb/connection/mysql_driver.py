@@ -101,7 +101,8 @@ def execute(
     """Run one statement; return the buffered cursor.
 
     PyMySQL substitutes ``%s`` (and turns ``%%`` into ``%``) only when args are given: user SQL
-    without args keeps its literal ``%``; compiled statements (``formatted``) always substitute.
+    without args is sent as it is (``Connection.query`` has turned its ``%%`` into ``%``);
+    compiled statements (``formatted``) always substitute.
     """
     cursor = session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
     try:

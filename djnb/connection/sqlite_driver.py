@@ -144,11 +144,15 @@ def session_id(session: sqlite3.Connection) -> int:
 
 @functools.lru_cache(maxsize=1024)  # statements repeat (inserts, populate): rewrite each once
 def rewrite(sql: str, with_arguments: bool) -> str:
-    """Server-form SQL as SQLite reads it: `schema`.`table` pairs joined, %s as ?."""
+    """Server-form SQL as SQLite reads it: `schema`.`table` pairs joined, %s as ?.
+
+    With arguments, ``%%`` becomes ``%`` inside string literals too, as PyMySQL's formatting
+    does on the server backend (a restriction ``'v = "%"'`` compiles to ``'v = "%%"'``).
+    """
     pieces, last = [], 0
     for literal in _LITERAL.finditer(sql):
         pieces.append(_rewrite_code(sql[last : literal.start()], with_arguments))
-        pieces.append(literal.group())
+        pieces.append(literal.group().replace("%%", "%") if with_arguments else literal.group())
         last = literal.end()
     pieces.append(_rewrite_code(sql[last:], with_arguments))
     return "".join(pieces)

@@ -18,16 +18,26 @@ from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, S
 from .dialect.base import Dialect
 from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
 
-LONE_PERCENT = re.compile(r"(?<!%)%(?!%)")
+PERCENT = re.compile(r"%%?")
 
 
 def escape_percent(text: str) -> str:
-    """User SQL inside compiled statements: a lone ``%`` becomes ``%%`` (the driver's literal percent).
+    """A user's SQL expression (proj, aggr) inside a compiled statement, as 0.14 reads it.
 
-    Compiled statements are always run with parameter substitution, so DataJoint 0.14's
-    spelling ``%%`` keeps working and a plain ``%`` (``name LIKE 'A%'``) works too.
+    DataJoint 0.14 runs these through PyMySQL's ``%`` formatting, so ``%%`` reaches the server as
+    ``%`` (``proj(odd="a %% 2")``); a lone ``%``, an error there, is a ``%`` here as well.
+    Compiled statements always go through formatting, so each becomes ``%%``.
     """
-    return LONE_PERCENT.sub("%%", text)
+    return PERCENT.sub("%%", text)
+
+
+def verbatim(text: str) -> str:
+    """A restriction string inside a compiled statement: it reaches the server as written.
+
+    DataJoint 0.14 doubles every ``%`` of a string restriction, so ``'name LIKE "ab%"'`` and
+    ``'v = "%%%"'`` are compared as they read (``%%`` stays two percent signs).
+    """
+    return text.replace("%", "%%")
 
 
 @dataclass
@@ -109,7 +119,7 @@ class Compiler:
         return handler(node)
 
     def _relation(self, node: Relation) -> Select:
-        names = [a.name for a in node.heading.attributes if not a.is_hidden]
+        names = [a.name for a in node.heading.all_attributes if not a.is_hidden]
         return Select([(f"`{n}`", n) for n in names], node.full_name)
 
     def _restrict(self, node: Restrict) -> Select:
@@ -131,7 +141,7 @@ class Compiler:
         existing = dict((name, sql) for sql, name in s.columns)
         columns = [
             (escape_percent(a.expression) if a.expression else existing[a.name], a.name)
-            for a in node.heading.attributes
+            for a in node.heading.all_attributes
         ]
         return replace(s, columns=columns, exposes_all=s.exposes_all and len(columns) == len(existing))
 
@@ -150,7 +160,7 @@ class Compiler:
             source = f"{left.source} {'LEFT ' if node.left_outer else ''}JOIN {right.source} USING ({using})"
         else:
             source = f"{left.source} CROSS JOIN {right.source}"
-        columns = [(f"`{a.name}`", a.name) for a in node.heading.attributes]
+        columns = [(f"`{a.name}`", a.name) for a in node.heading.all_attributes]
         return Select(
             columns, source, [*left.source_params, *right.source_params],
             [*left.where, *right.where], [*left.where_params, *right.where_params],
@@ -164,12 +174,14 @@ class Compiler:
                 s = self.wrap(s)
             keys = list(node.group.attributes)
             columns = [(f"`{n}`", n) for n in keys] + [
-                (a.expression, a.name) for a in node.heading.attributes if a.expression
+                (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
             ]
             return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
-        kept = [a.name for a in node.heading.attributes if a.expression is None]
-        computed = [(a.expression, a.name) for a in node.heading.attributes if a.expression]
+        kept = [a.name for a in node.heading.all_attributes if a.expression is None]
+        computed = [
+            (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
+        ]
         sources = {*node.group.heading.names, *node.source.heading.names}
         return replace(
             joined, columns=[(f"`{n}`", n) for n in kept] + computed, group_by=[f"`{n}`" for n in kept],
@@ -177,7 +189,7 @@ class Compiler:
         )  # fmt: skip
 
     def _union(self, node: Union) -> Select:
-        names = [a.name for a in node.heading.attributes]
+        names = [a.name for a in node.heading.all_attributes]
         left, right = node.left, node.right
         if node.outer:  # an outer union: each side left-joined with the other, then united
             left, right = Join(left, right, left_outer=True), Join(right, left, left_outer=True)
@@ -224,7 +236,7 @@ class Compiler:
         if isinstance(cond, Constant):
             return ("TRUE" if cond.value else "FALSE"), []
         if isinstance(cond, Sql):
-            return f"({escape_percent(cond.text)})", []
+            return f"({verbatim(cond.text)})", []
         if isinstance(cond, Equals):
             parts, params = [], []
             for name, value in cond.pairs:
@@ -242,13 +254,23 @@ class Compiler:
             joiner = " OR " if isinstance(cond, AnyOf) else " AND "
             return "(" + joiner.join(sql for sql, _ in rendered) + ")", [p for _, ps in rendered for p in ps]
         if isinstance(cond, InQuery):
-            inner = self.select(Distinct(cond.node, cond.attributes) if cond.attributes else cond.node)
-            sql, params = self.render(replace(inner, distinct=False))
-            if not cond.attributes:
-                return f"EXISTS ({sql})", params
-            names = ", ".join(f"`{n}`" for n in cond.attributes)
-            return f"(({names}) IN ({sql}))", params
+            return self.semijoin(cond)
         raise DataJointError(f"Cannot compile condition {cond!r}.")
+
+    def semijoin(self, cond: InQuery) -> tuple[str, list]:
+        """``(a, b) IN (SELECT a, b ...)``, true or false but never unknown, so that its negation
+        (an antijoin) is right when either side holds NULLs: the subquery leaves out rows with
+        a NULL in the matched attributes, and a row with a NULL of its own matches nothing."""
+        if not cond.attributes:
+            sql, params = self.render(replace(self.select(cond.node), distinct=False))
+            return f"EXISTS ({sql})", params
+        inner = self.select(Distinct(cond.node, cond.attributes))
+        heading = cond.node.heading
+        not_null = [f"`{n}` IS NOT NULL" for n in cond.attributes if heading[n].may_be_null]
+        sql, params = self.render(replace(inner, distinct=False, where=[*inner.where, *not_null]))
+        names = ", ".join(f"`{n}`" for n in cond.attributes)
+        checks = "".join(f"`{n}` IS NOT NULL AND " for n in cond.nullable)
+        return f"({checks}({names}) IN ({sql}))", params
 
 
 def compile_query(node: Node, dialect: Dialect) -> tuple[str, list[Any]]:

@@ -28,6 +28,10 @@ class Not:
     condition: Any
 
 
+class UniversalSet:
+    """The base of ``dj.U``: as a restriction it is True (``q & dj.U('a')`` is ``q``), as in 0.14."""
+
+
 # -- the normalised tree -----------------------------------------------------------------------
 
 
@@ -70,10 +74,16 @@ class Negate(Cond):
 
 @dataclass(frozen=True)
 class InQuery(Cond):
-    """Semijoin: the namesake attributes match a row of ``node`` (any query node)."""
+    """Semijoin: the namesake attributes match a row of ``node`` (any query node).
+
+    A NULL matches nothing, so the condition is never unknown: negated (an antijoin), rows
+    whose ``nullable`` attributes (those of the restricted query that may be NULL) are NULL
+    stay, and NULLs in ``node`` exclude nothing (SQL's ``NOT IN`` would exclude every row).
+    """
 
     node: Any
     attributes: tuple[str, ...]
+    nullable: tuple[str, ...] = ()
 
 
 TRUE, FALSE = Constant(True), Constant(False)
@@ -107,15 +117,19 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
         return TRUE
     if condition is False:
         return FALSE
+    if isinstance(condition, UniversalSet):
+        return TRUE
     if isinstance(condition, str):
         return Sql(condition)
     if isinstance(condition, Not):
-        return Negate(normalize(condition.condition, heading, node_of))
+        inner = normalize(condition.condition, heading, node_of)
+        return Constant(not inner.value) if isinstance(inner, Constant) else Negate(inner)
     if isinstance(condition, AndList):
         return _all([normalize(c, heading, node_of) for c in condition])
     other = node_of(condition) if node_of else None
     if other is not None:
-        return InQuery(other, tuple(name for name in heading.names if name in other.heading))
+        common = tuple(name for name in heading.names if name in other.heading)
+        return InQuery(other, common, tuple(name for name in common if heading[name].may_be_null))
     if isinstance(condition, Mapping):
         return _equals(condition.items(), heading)
     if hasattr(condition, "dtype") and getattr(condition.dtype, "names", None):  # numpy record(s)

@@ -12,7 +12,9 @@ from ..errors import ArgumentError, DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
 from .conditions import Cond
 
-NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+#: names a projection or aggregation may give: identifiers, capitals allowed (tables declared
+#: outside DataJoint have columns like ``oldID``, and 0.14 accepts such names)
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _plain(attributes: tuple[Attribute, ...] | list[Attribute]) -> tuple[Attribute, ...]:
@@ -57,7 +59,7 @@ class Restrict(Node):
     condition: Cond
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ class Project(Node):
             replace(a, name=renamed[a.name], expression=f"`{a.name}`")
             if a.name in renamed
             else replace(a, expression=None)
-            for a in source.attributes
+            for a in source.all_attributes
             if a.in_key
         ]
         attributes += [
-            replace(a, expression=None) for a in source.attributes if not a.in_key and a.name in self.keep
+            replace(a, expression=None) for a in source.all_attributes if not a.in_key and a.name in self.keep
         ]
         attributes += [
             replace(source[old], name=new, expression=f"`{old}`")
@@ -92,8 +94,8 @@ class Project(Node):
             Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
             for n, e in self.computed
         ]
-        for attribute in attributes:
-            _check_name(attribute.name)
+        for new, _ in (*self.renames, *self.computed):
+            _check_name(new)  # kept attributes are the source's own columns, whatever their names
         names = [a.name for a in attributes]
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
@@ -120,9 +122,15 @@ class Join(Node):
                     "Rename it with proj() on one side, or use the @ operator to join on it anyway."
                 )
         attributes = [
-            replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key)) for a in left.attributes
+            replace(a, in_key=a.in_key or (a.name in right and right[a.name].in_key))
+            for a in left.all_attributes
         ]
-        attributes += [a for a in right.attributes if a.name not in left]
+        # a left join's unmatched rows have NULL in the right side's own attributes
+        attributes += [
+            replace(a, nullable=True) if self.left_outer and not a.nullable else a
+            for a in right.all_attributes
+            if a.name not in left
+        ]
         key_order = [a for a in attributes if a.in_key] + [a for a in attributes if not a.in_key]
         self._set_heading(Heading(_plain(key_order)))
 
@@ -143,7 +151,7 @@ class Aggregate(Node):
 
     def __post_init__(self) -> None:
         group = _require(self.keep, self.group.heading)
-        kept = list(_plain([a for a in group.attributes if a.in_key or a.name in self.keep]))
+        kept = list(_plain([a for a in group.all_attributes if a.in_key or a.name in self.keep]))
         for new, _ in self.computed:
             _check_name(new)
             if new in group:
@@ -164,7 +172,7 @@ class Union(Node):
 
     def __post_init__(self) -> None:
         left, right = self.left.heading, self.right.heading
-        if left.primary_key != right.primary_key:
+        if set(left.primary_key) != set(right.primary_key):  # the same key, in any order (as 0.14)
             raise DataJointError(
                 f"Union needs the same primary key on both sides; got ({', '.join(left.primary_key)}) "
                 f"and ({', '.join(right.primary_key)})."
@@ -176,10 +184,10 @@ class Union(Node):
                 "as in DataJoint: a key could get two different values. Project them away or rename them."
             )
         left_only = set(left.secondary_attributes)
-        extra = [a for a in right.attributes if a.name not in left]
+        extra = [a for a in right.all_attributes if a.name not in left]
         self._set_heading(
             Heading(
-                _plain([replace(a, nullable=True) if a.name in left_only else a for a in left.attributes])
+                _plain([replace(a, nullable=True) if a.name in left_only else a for a in left.all_attributes])
                 + _plain([replace(a, nullable=True) for a in extra])
             )
         )
@@ -200,7 +208,7 @@ class Top(Node):
     offset: int = 0
 
     def __post_init__(self) -> None:
-        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.attributes)))
+        self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 
 @dataclass(frozen=True)
@@ -224,7 +232,9 @@ class Promote(Node):
 
     def __post_init__(self) -> None:
         source = _require(self.attributes, self.source.heading)
-        promoted = [replace(a, in_key=True) if a.name in self.attributes else a for a in source.attributes]
+        promoted = [
+            replace(a, in_key=True) if a.name in self.attributes else a for a in source.all_attributes
+        ]
         ordered = [a for a in promoted if a.in_key] + [a for a in promoted if not a.in_key]
         self._set_heading(Heading(_plain(ordered)))
 
@@ -232,5 +242,6 @@ class Promote(Node):
 def _check_name(name: str) -> None:
     if not NAME.match(name):
         raise ArgumentError(
-            f"{name!r} is not a valid attribute name: use lowercase letters, digits and underscores."
+            f"{name!r} is not a valid attribute name: use letters, digits and underscores, "
+            "starting with a letter or an underscore."
         )

@@ -113,7 +113,9 @@ def djnb_view(connection: dj.Connection, schema_name: str) -> dict:
     for cls in tables(module):
         table = cls()
         dump[cls.full_table_name] = {
-            "heading": [{key: getattr(a, key) for key in FIELDS + FLAGS} for a in cls.heading.attributes],
+            "heading": [
+                {key: getattr(a, key) for key in FIELDS + FLAGS} for a in cls.heading.attributes.values()
+            ],
             "primary_key": list(cls.primary_key),
             "parents": [
                 [name, dict(info["attr_map"]), bool(info["primary"])]

@@ -340,7 +340,7 @@ def test_alter_changes_secondary_attributes_and_keeps_data(server, prefix):
     assert connection.query(f"SELECT animal, name, age FROM {Animal.full_table_name}").fetchall() == (
         (1, "rex", 0),
     )
-    assert ("name",) in {tuple(i.attributes) for i in heading.indexes}  # the index survives
+    assert ("name",) in heading.indexes  # the index survives
     with pytest.raises(dj.errors.IntegrityError):  # and so do the foreign keys into the table
         connection.query(f"INSERT INTO {Note.full_table_name} VALUES (99, 1, 'orphan')")
     assert Animal().alter() is None  # nothing left to change
@@ -463,7 +463,7 @@ def test_every_type_is_stored_as_datajoint_stores_it(server, prefix, stores):
     assert heading["a_attach_store"].is_attachment and heading["a_attach_store"].is_external
     assert heading["a_filepath"].is_filepath and heading["a_json"].json and heading["a_json"].type == "json"
     assert heading["a_varchar"].default == '"it\'s"' and heading["a_decimal"].type == "decimal(8,3) unsigned"
-    assert {tuple(i.attributes) for i in heading.indexes} >= {("a_char",), ("a_date", "a_time")}
+    assert set(heading.indexes) >= {("a_char",), ("a_date", "a_time")}
     tables = {row[0] for row in connection.query(*connection.dialect.list_tables(schema.database))}
     assert "~external_raw" in tables and "~log" in tables
     text = Everything().describe()

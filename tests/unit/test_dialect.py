@@ -92,7 +92,8 @@ def test_sqlite_reads_the_server_form_of_statements():
     assert rewrite('SELECT \'`a`.`b` 100%%\', "it\\"s `x`.`y`" FROM `s`.`t`', False) == (
         'SELECT \'`a`.`b` 100%%\', "it\\"s `x`.`y`" FROM `s.t`'
     )
-    assert rewrite("SELECT 'a%%b' LIKE %s, 5 %% 2", True) == "SELECT 'a%%b' LIKE ?, 5 % 2"
+    # with arguments, %% is one percent sign in literals too (as PyMySQL formats on the server)
+    assert rewrite("SELECT 'a%%b' LIKE %s, 5 %% 2", True) == "SELECT 'a%b' LIKE ?, 5 % 2"
     assert rewrite("SELECT %(name)s", True) == "SELECT :name"
 
 
