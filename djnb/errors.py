@@ -47,7 +47,6 @@ import os
 
 __all__ = [
     "ADAPTED_TYPE_SWITCH",
-    "FILEPATH_FEATURE_SWITCH",
     "AccessError",
     "ArgumentError",
     "ArgumentTypeError",
@@ -60,6 +59,7 @@ __all__ = [
     "DataJointError",
     "DefinitionError",
     "DuplicateError",
+    "FILEPATH_FEATURE_SWITCH",
     "IntegrityError",
     "InvalidBlobError",
     "InvalidValueError",
