@@ -153,8 +153,8 @@ class Schema:
             if self.create_tables and not part().is_declared:
                 part().declare(part._context)
                 self.log(f"Declared {part.full_table_name}")
-        if issubclass(cls, Lookup) and cls.contents and self.create_tables:
-            insert_contents(instance, cls.contents)
+        if issubclass(cls, Lookup) and self.create_tables:
+            insert_contents(instance, instance.contents)  # from an instance: a property works
 
     # -- the ~log table
     def _declare_log(self) -> None:
@@ -351,8 +351,18 @@ def _make_class(name: str, tier: type[Table], schema: Schema, space: dict[str, A
 
 
 def insert_contents(table: Table, contents: Any) -> None:
-    """Insert a Lookup's ``contents`` (tuples or dicts), skipping rows already there."""
-    insert_rows(table, contents, skip_duplicates=True)
+    """Insert a Lookup's ``contents``, skipping rows already there.
+
+    As in DataJoint 0.14, ``contents`` may be any iterable of rows (tuples, dicts, records): a
+    list, a generator, a property computing them, a numpy record array or a DataFrame. None or
+    an empty iterable inserts nothing.
+    """
+    if contents is None:
+        return
+    if not (isinstance(contents, list | tuple) or hasattr(contents, "dtype") or hasattr(contents, "columns")):
+        contents = list(contents)  # a generator or other one-pass iterable
+    if len(contents):
+        insert_rows(table, contents, skip_duplicates=True)
 
 
 class VirtualModule(types.ModuleType):
