@@ -55,6 +55,7 @@ __all__ = [
     "LostConnectionError",
     "MissingAttributeError",
     "MissingCredentialsError",
+    "MissingDefinitionError",
     "MissingExternalFile",
     "MissingTableError",
     "NativeBlobsDisabledError",
@@ -206,3 +207,10 @@ class BucketInaccessible(DataJointError):
 
 class RendererMissingError(DataJointError):
     """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""
+
+
+class MissingDefinitionError(DataJointError, NotImplementedError):
+    """A table class lacks what it must define: its ``definition``, or ``make`` for populate.
+
+    Also a ``NotImplementedError``, which DataJoint 0.14 raises there and code catches.
+    """

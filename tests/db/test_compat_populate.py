@@ -72,3 +72,101 @@ def test_lookup_contents_may_be_a_property_or_any_iterable(schema):
     assert len(Empty()) == 0
     schema(Colour)  # declared again (a module imported twice): the rows are not duplicated
     assert len(Colour()) == 2
+
+
+# -- 2, 3. make forms: legacy _make_tuples, three parts, a generator make
+
+
+@pytest.fixture
+def source(schema):
+    class Source(dj.Manual):
+        definition = "source_id : int\n---\nvalue : int\nsignal : longblob"
+
+    declare(schema, Source)
+    Source.insert([(i, 10 * i, np.arange(i + 3, dtype=float)) for i in range(4)])
+    return Source
+
+
+def test_legacy_make_tuples_is_called_when_there_is_no_make(schema, source):
+    class Legacy(dj.Computed):
+        definition = "-> Source\n---\ntwice : int"
+
+        def _make_tuples(self, key):
+            self.insert1({**key, "twice": 2 * (source & key).fetch1("value")})
+
+    declare(schema, Legacy)
+    assert Legacy.populate() == {"success_count": 4, "error_list": []}
+    assert sorted(Legacy.fetch("twice").tolist()) == [0, 20, 40, 60]
+
+
+def test_three_part_make_gets_make_kwargs_and_computes_once(schema, source):
+    calls: list = []
+
+    class Parts(dj.Computed):
+        definition = "-> Source\n---\ntotal : float\nscaled : int"
+
+        def make_fetch(self, key, scale=1):
+            calls.append(("fetch", scale))
+            value, signal = (source & key).fetch1("value", "signal")
+            return value * scale, {"signal": signal, "rows": (source & key).fetch()}
+
+        def make_compute(self, key, value, inputs):
+            calls.append(("compute",))
+            return float(inputs["signal"].sum()), value
+
+        def make_insert(self, key, total, scaled):
+            self.insert1({**key, "total": total, "scaled": scaled})
+
+    declare(schema, Parts)
+    assert Parts.populate({"source_id": 2}, make_kwargs={"scale": 3})["success_count"] == 1
+    assert (Parts & {"source_id": 2}).fetch1("total", "scaled") == (10.0, 60)  # arange(5).sum()
+    # fetched (with a record array holding a blob), computed, fetched again in the transaction
+    assert calls == [("fetch", 3), ("compute",), ("fetch", 3)]
+    assert Parts.populate(reserve_jobs=True)["success_count"] == 3
+
+
+def test_a_generator_make_inserts_and_checks_its_inputs_again(schema, source):
+    computed: list = []
+
+    class Steps(dj.Computed):
+        definition = "-> Source\n---\nsquare : int"
+
+        edit_inputs = False
+
+        def make(self, key, offset=0):
+            value = (source & key).fetch1("value") + offset
+            result = yield (value,)
+            if result is None:
+                computed.append(key["source_id"])
+                if self.edit_inputs:  # another client changes the input meanwhile
+                    self.connection.query(
+                        f"UPDATE {source.full_table_name} SET value = value + 1 WHERE source_id = %s",
+                        (key["source_id"],),
+                    )
+                result = (value * value,)
+                yield result
+            self.insert1({**key, "square": result[0]})
+            # no final yield: the make may simply end after inserting
+
+    declare(schema, Steps)
+    assert Steps.populate({"source_id": 1}, make_kwargs={"offset": 1})["success_count"] == 1
+    assert (Steps & {"source_id": 1}).fetch1("square") == 121 and computed == [1]
+    Steps.edit_inputs = True
+    with pytest.raises(dj.DataJointError, match="inputs of .* changed"):
+        Steps.populate({"source_id": 2})
+    assert not (Steps & {"source_id": 2})
+    result = Steps.populate(suppress_errors=True)
+    assert result["success_count"] == 0 and len(result["error_list"]) == 3 and len(Steps()) == 1
+    Steps.edit_inputs = False
+    assert Steps.populate()["success_count"] == 3 and len(Steps()) == 4
+
+
+def test_a_table_without_make_raises_not_implemented(schema, source):
+    class Nothing(dj.Computed):
+        definition = "-> Source"
+
+    declare(schema, Nothing)
+    with pytest.raises(NotImplementedError, match="make_fetch") as caught:
+        Nothing.populate()
+    assert isinstance(caught.value, dj.errors.MissingDefinitionError)
+    assert len(Nothing()) == 0

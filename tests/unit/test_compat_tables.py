@@ -1,0 +1,27 @@
+"""Table-class behaviours of DataJoint 0.14 that need no database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from djnb.populate import same_inputs
+
+
+def records(value: float, blob: np.ndarray) -> np.ndarray:
+    rows = np.empty(2, dtype=[("id", "<i8"), ("value", "<f8"), ("signal", "O")])
+    rows["id"], rows["value"] = [1, 2], [value, np.nan]
+    rows["signal"][0], rows["signal"][1] = blob, None
+    return rows
+
+
+def test_same_inputs_compares_records_with_blobs_objects_and_frames():
+    blob = np.arange(6.0).reshape(2, 3)
+    assert same_inputs((records(0.5, blob), {"k": [1, "a"]}), (records(0.5, blob.copy()), {"k": [1, "a"]}))
+    assert not same_inputs(records(0.5, blob), records(0.6, blob))
+    assert not same_inputs(records(0.5, blob), records(0.5, blob + 1))
+    assert not same_inputs([1, 2], [2, 1])  # order matters, as in DataJoint 0.14
+    assert same_inputs(float("nan"), float("nan")) and not same_inputs(np.arange(3), [0, 1, 2])
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"a": [1, 2]})
+    assert same_inputs(frame, frame.copy()) and not same_inputs(frame, frame + 1)
