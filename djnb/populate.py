@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import hooks, tiers
-from .errors import DataJointError, DuplicateError, LostConnectionError, MissingDefinitionError
+from .errors import ArgumentError, DataJointError, DuplicateError, LostConnectionError, MissingDefinitionError
 from .expression import QueryExpression
 from .hashing import key_hash
 from .jobs import JobTable
@@ -128,10 +128,14 @@ class AutoPopulate:
         limit: int | None = None,
         max_calls: int | None = None,
         display_progress: bool = False,
-        processes: int = 1,
+        processes: int | None = 1,
         make_kwargs: dict | None = None,
     ) -> dict:
-        """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``."""
+        """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``.
+
+        ``processes``: worker processes on this machine, as in DataJoint 0.14: never more than
+        the keys or the CPUs; None (or 0) means one per CPU.
+        """
         if self.connection.in_transaction:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
         if order not in ("original", "reverse", "random"):
@@ -148,8 +152,9 @@ class AutoPopulate:
         elif order == "random":
             random.shuffle(keys)
         keys = keys[:max_calls] if max_calls is not None else keys
-        if processes > 1 and len(keys) > 1:
-            return self._populate_in_processes(keys, min(processes, len(keys)), make_kwargs)
+        processes = worker_count(processes, len(keys))
+        if processes > 1:
+            return self._populate_in_processes(keys, processes, make_kwargs)
         errors: list = []
         successes = done = 0
         report = hooks.progress if display_progress else None
@@ -316,6 +321,14 @@ def _insert_if_unchanged(make: Callable, key: dict, make_kwargs: dict, fetched: 
             steps.send(computed)
     finally:
         steps.close()
+
+
+def worker_count(processes: int | None, keys: int) -> int:
+    """Workers for ``populate(processes=...)``: DataJoint 0.14's rule, the smallest of the
+    request, the keys and the CPUs, where None or 0 asks for no limit (one per CPU)."""
+    if processes is not None and (not isinstance(processes, int) or processes < 0):
+        raise ArgumentError(f"populate(processes=...) takes a number of workers or None; got {processes!r}.")
+    return max(1, min(n for n in (processes, keys, os.cpu_count() or 1) if n)) if keys else 1
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -170,3 +172,22 @@ def test_a_table_without_make_raises_not_implemented(schema, source):
         Nothing.populate()
     assert isinstance(caught.value, dj.errors.MissingDefinitionError)
     assert len(Nothing()) == 0
+
+
+# -- 4. processes=None: one worker per CPU
+
+
+def test_processes_none_means_one_worker_per_cpu(schema, source):
+    class Pids(dj.Computed):
+        definition = "-> Source\n---\npid : int"
+
+        def make(self, key):
+            self.insert1({**key, "pid": os.getpid()})
+
+    declare(schema, Pids)
+    result = Pids.populate(processes=None)
+    assert result == {"success_count": 4, "error_list": []}
+    pids = set(Pids.fetch("pid").tolist())
+    assert os.getpid() not in pids or (os.cpu_count() or 1) == 1  # made in forked workers
+    with pytest.raises(dj.errors.ArgumentError, match="processes"):
+        Pids.populate(processes=-2)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
-from djnb.populate import same_inputs
+from djnb.populate import same_inputs, worker_count
 
 
 def records(value: float, blob: np.ndarray) -> np.ndarray:
@@ -25,3 +27,11 @@ def test_same_inputs_compares_records_with_blobs_objects_and_frames():
     pandas = pytest.importorskip("pandas")
     frame = pandas.DataFrame({"a": [1, 2]})
     assert same_inputs(frame, frame.copy()) and not same_inputs(frame, frame + 1)
+
+
+def test_worker_count_follows_datajoint_014():
+    cpus = os.cpu_count() or 1
+    assert worker_count(None, 1000) == cpus and worker_count(0, 1000) == cpus
+    assert worker_count(1, 1000) == 1 and worker_count(None, 1) == 1 and worker_count(None, 0) == 1
+    assert worker_count(cpus + 5, 1000) == cpus  # never more workers than CPUs, as in 0.14
+    assert worker_count(2, 1000) == min(2, cpus)
