@@ -292,14 +292,16 @@ class QueryExpression:
         force_parts: bool = False,
         confirm: Any = None,
         force_masters: bool = False,
+        force: bool = False,
     ) -> int:
         """Delete these rows and everything that depends on them, children first, all or nothing.
 
         With safemode on, the per-table counts go to ``confirm`` (or the installed prompt) first.
-        Returns the number of rows deleted.
+        ``force`` is DataJoint 0.14's ``Part.delete(force=True)``, also on a restricted part:
+        the same as ``force_parts``. Returns the number of rows deleted.
         """
         return deleting.delete(
-            self, confirm=confirm, safemode=safemode, force_parts=force_parts, force_masters=force_masters,
+            self, confirm=confirm, safemode=safemode, force_parts=force_parts or force, force_masters=force_masters,
             transaction=transaction,
         )  # fmt: skip
 

@@ -191,3 +191,27 @@ def test_processes_none_means_one_worker_per_cpu(schema, source):
     assert os.getpid() not in pids or (os.cpu_count() or 1) == 1  # made in forked workers
     with pytest.raises(dj.errors.ArgumentError, match="processes"):
         Pids.populate(processes=-2)
+
+
+# -- 5. Part.delete(force=True)
+
+
+def test_a_part_deletes_its_own_rows_with_force(schema):
+    class Recording(dj.Manual):
+        definition = "recording_id : int"
+
+        class Channel(dj.Part):
+            definition = "-> master\nchannel : int"
+
+    declare(schema, Recording)
+    Recording.insert([(1,), (2,)])
+    Recording.Channel.insert([(r, c) for r in (1, 2) for c in range(3)])
+    with dj.config(safemode=False):
+        with pytest.raises(dj.DataJointError, match="master"):
+            Recording.Channel.delete()
+        assert len(Recording.Channel()) == 6
+        (Recording.Channel & {"recording_id": 1, "channel": 0}).delete(force=True)
+        assert len(Recording.Channel()) == 5
+        Recording.Channel.delete(force=True)
+        Recording.Channel().delete(True)  # 0.14's first positional argument is force
+    assert len(Recording.Channel()) == 0 and len(Recording()) == 2
