@@ -15,6 +15,7 @@ into these classes in exactly one place, the connection layer.
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
     ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
     ├── MissingTableError           a table does not exist
+    ├── MissingDefinitionError      a table class has no definition / make (also a NotImplementedError)
     ├── QueryError                  the server rejected a statement
     │   ├── QuerySyntaxError
     │   ├── AccessError             insufficient privileges

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -59,6 +60,12 @@ class TableMeta(type):
 
     def __getattribute__(cls, name: str) -> Any:
         if name in CLASS_LEVEL:
+            if type.__getattribute__(cls, "_connection") is None:
+                # Not in a schema (yet): a property has no table to run on, so the class gives
+                # the property itself, as any class does. help() and pydoc rely on it.
+                descriptor = inspect.getattr_static(cls, name, None)
+                if isinstance(descriptor, property):
+                    return descriptor
             return getattr(cls(), name)
         return super().__getattribute__(name)
 
@@ -85,6 +92,9 @@ class TableMeta(type):
 
     def __len__(cls) -> int:
         return len(cls())
+
+    def __bool__(cls) -> bool:  # a class is always true: ``if cls`` (pydoc, help) runs no query
+        return True
 
     def __iter__(cls) -> Any:
         return iter(cls())
@@ -131,20 +141,24 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     @property
     def table_name(self) -> str:
+        """The table's name in its schema, e.g. ``__stats`` (DataJoint's naming)."""
         return type(self).table_name
 
     @property
     def full_table_name(self) -> str:
+        """```schema`.`table```; the class must be in a schema."""
         return type(self).full_table_name
 
     @property
     def connection(self) -> Connection:
+        """The connection of the table's schema."""
         if self._connection is None:
             raise DataJointError(f"{type(self).__name__} has no connection: decorate the class with @schema.")
         return self._connection
 
     @property
     def node(self) -> Relation:
+        """The query tree of the whole table."""
         return Relation(self.full_table_name, self.heading)
 
     def _derive(self, node: Node) -> QueryExpression:
@@ -159,14 +173,17 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     @property
     def heading(self) -> Heading:
+        """The table's attributes, keys and indexes, read from the server once."""
         return self._load_heading()
 
     @property
     def primary_key(self) -> list[str]:
+        """Names of the primary-key attributes, in order."""
         return self.heading.primary_key
 
     @property
     def is_declared(self) -> bool:
+        """Whether the table exists in the schema."""
         return self.table_name in catalog.list_tables(self.connection, self.database)
 
     @property

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,3 +39,62 @@ def test_worker_count_follows_datajoint_014():
     assert worker_count(1, 1000) == 1 and worker_count(None, 1) == 1 and worker_count(None, 0) == 1
     assert worker_count(cpus + 5, 1000) == cpus  # never more workers than CPUs, as in 0.14
     assert worker_count(2, 1000) == min(2, cpus)
+
+
+HELP_SCRIPT = textwrap.dedent('''
+    import djnb as dj
+
+    schema = dj.Schema()  # not activated: nothing connects
+
+
+    @schema
+    class Subject(dj.Manual):
+        """Subjects of the study."""
+
+        definition = "subject_id : int"
+
+        class Note(dj.Part):
+            definition = "-> master\\nnote : varchar(9)"
+
+
+    @schema
+    class Session(dj.Computed):
+        definition = "-> Subject\\n---\\nx : int"
+
+        @property
+        def key_source(self):
+            return Subject & "subject_id > 1"
+
+        def make(self, key):
+            pass
+
+
+    class Colour(dj.Lookup):  # not even decorated
+        definition = "colour : varchar(9)"
+
+        @property
+        def contents(self):
+            return [("red",)]
+
+
+    for thing in (Subject, Subject(), Subject.Note, Session, Session(), Colour, Colour()):
+        help(thing)
+''')
+
+
+def test_help_on_tables_needs_no_connection(tmp_path):
+    """help(Table) and help(Table()) document the class even when no server can be reached."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "DJ_HOST": "127.0.0.1:1", "DJ_USER": "nobody"}
+    env.pop("DJ_PASS", None)
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_SCRIPT],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Subjects of the study." in result.stdout and "class Session" in result.stdout
+    assert "populate(" in result.stdout and "key_source" in result.stdout
