@@ -19,7 +19,7 @@ from .connection import Connection
 from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
 from .dependencies import Dependencies, dependencies_of
-from .errors import DataJointError, DefinitionError
+from .errors import DataJointError, DefinitionError, MissingDefinitionError
 from .expression import QueryExpression
 from .heading import Heading
 from .insert import insert_rows, update_row
@@ -124,7 +124,6 @@ class TableMeta(type):
 class Table(QueryExpression, metaclass=TableMeta):
     """A base table. Tiers (Manual, Lookup, ...) and FreeTable build on it."""
 
-    definition: str = ""
     database: str | None = None
     tier_prefix: str = ""
     _connection: Connection | None = None
@@ -133,6 +132,18 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def __init__(self) -> None:
         """Tables are addressed through their class; instances carry no state of their own."""
+
+    @property
+    def definition(self) -> str:
+        """The table's definition; a table class sets it (a string, or a property giving one).
+
+        Raises MissingDefinitionError, also a ``NotImplementedError`` as in DataJoint 0.14, for a
+        class that does not.
+        """
+        raise MissingDefinitionError(
+            f"{type(self).__name__} has no definition: give the class a `definition` string "
+            '(e.g. definition = """\n    id : int\n    """).'
+        )
 
     # -- names
     @classmethod
@@ -255,7 +266,7 @@ class Table(QueryExpression, metaclass=TableMeta):
     def _adapter_type(self, attr: AttributeSpec, context: Mapping[str, Any]) -> str:
         adapter = context.get(attr.adapter or "")
         attribute_type = getattr(adapter, "attribute_type", None)
-        if not isinstance(attribute_type, str):
+        if not isinstance(attribute_type, str) or not attribute_type:
             raise DefinitionError(
                 f"no attribute adapter named `{attr.adapter}` in the schema's context",
                 line_no=attr.source.line_no, column=attr.source.line.find("<") + 1, line=attr.source.line,

@@ -215,3 +215,17 @@ def test_a_part_deletes_its_own_rows_with_force(schema):
         Recording.Channel.delete(force=True)
         Recording.Channel().delete(True)  # 0.14's first positional argument is force
     assert len(Recording.Channel()) == 0 and len(Recording()) == 2
+
+
+# -- 7. errors that 0.14 code catches by a builtin type
+
+
+def test_a_class_without_definition_raises_not_implemented(schema):
+    class Undefined(dj.Manual):
+        pass
+
+    with pytest.raises(NotImplementedError, match="no definition") as caught:
+        schema(Undefined)
+    assert isinstance(caught.value, dj.errors.MissingDefinitionError)
+    assert not isinstance(Undefined.definition, str)  # as in 0.14: code tests for a str
+    assert "undefined" not in schema.list_tables()
