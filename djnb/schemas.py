@@ -11,6 +11,7 @@ import getpass
 import platform
 import sys
 import types
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -221,7 +222,7 @@ class Schema:
             # DataJoint 0.14 code relies on this form; it is the one place we use the caller's
             # frame, and only to place classes, never to resolve names.
             context = self.context if self.context is not None else sys._getframe(1).f_globals
-        spawned = spawn_classes(self, existing=set(self._classes) | set(context))
+        spawned = spawn_classes(self, existing=set(self._classes) | set(context), context=context)
         context.update(spawned)
         return spawned
 
@@ -307,10 +308,18 @@ def _definition_block(text: str, indent: str) -> list[str]:
     return [f'{indent}definition = """', *body.rstrip("\n").split("\n"), f'{indent}"""']
 
 
-def spawn_classes(schema: Schema, existing: set[str]) -> dict[str, type[Table]]:
-    """Classes (with their parts) for the schema's tables, named as DataJoint names them."""
+def spawn_classes(
+    schema: Schema, existing: set[str], context: Mapping[str, Any] | None = None
+) -> dict[str, type[Table]]:
+    """Classes (with their parts) for the schema's tables, named as DataJoint names them.
+
+    Their names (adapters, as in 0.14) resolve in the schema's namespace, then in ``context``
+    (the namespace they are placed into, read live: a module's dict, a virtual module's).
+    """
     classes: dict[str, type[Table]] = {}
-    space = schema.namespace()
+    space: Any = schema.namespace()
+    if context is not None:
+        space = ChainMap(space, context)
     masters: dict[str, type[Table]] = {}
     for table_name in schema.list_tables():
         master_name, _, part_name = (
@@ -344,7 +353,7 @@ def _split_part(table_name: str) -> tuple[str, str, str]:
     return table_name[:prefix] + master, sep, part
 
 
-def _make_class(name: str, tier: type[Table], schema: Schema, space: dict[str, Any]) -> type[Table]:
+def _make_class(name: str, tier: type[Table], schema: Schema, space: Mapping[str, Any]) -> type[Table]:
     cls = type(name, (tier,), {"__module__": __name__})
     cls.database, cls._connection, cls._context = schema.database, schema.connection, space
     return cls
@@ -386,8 +395,9 @@ class VirtualModule(types.ModuleType):
         self.schema = schema
         for name, value in (add_objects or {}).items():
             setattr(self, name, value)
-        for name, cls in schema.spawn_missing_classes(context={}).items():
-            setattr(self, name, cls)
+        # as in 0.14, the module's own namespace is the classes' context: adapters set on the
+        # module later are found too
+        schema.spawn_missing_classes(context=vars(self))
 
 
 def create_virtual_module(

@@ -175,6 +175,11 @@ class Table(QueryExpression, metaclass=TableMeta):
     def _derive(self, node: Node) -> QueryExpression:
         return QueryExpression(node, self.connection, self._context)
 
+    @property
+    def _query_context(self) -> Mapping[str, Any] | None:
+        """Names (adapters) for fetching from the table itself: its declaration context."""
+        return type(self)._context
+
     # -- heading
     def _load_heading(self) -> Heading:
         cls = type(self)
@@ -246,7 +251,8 @@ class Table(QueryExpression, metaclass=TableMeta):
         if fk.ref == "master" and getattr(type(self), "master", None) is not None:
             return type(self).master
         head, *rest = fk.ref.split(".")
-        found = context.get(head)
+        # ``-> self.upstream``: as in 0.14, ``self`` names the class being declared
+        found = type(self) if head == "self" and "self" not in context else context.get(head)
         for part in rest:
             found = getattr(found, part, None)
         if (isinstance(found, type) and issubclass(found, Table)) or isinstance(found, Table):
@@ -267,10 +273,17 @@ class Table(QueryExpression, metaclass=TableMeta):
         adapter = context.get(attr.adapter or "")
         attribute_type = getattr(adapter, "attribute_type", None)
         if not isinstance(attribute_type, str) or not attribute_type:
+            problem, hint = (
+                (f"the attribute adapter `{attr.adapter}` sets no attribute_type",
+                 "Set attribute_type in its class, e.g. attribute_type = 'longblob'.")
+                if adapter is not None
+                else (f"no attribute adapter named `{attr.adapter}` in the schema's context",
+                      f"Define `{attr.adapter} = MyAdapter()` (a dj.AttributeAdapter) where the schema can see it.")
+            )  # fmt: skip
             raise DefinitionError(
-                f"no attribute adapter named `{attr.adapter}` in the schema's context",
+                problem,
                 line_no=attr.source.line_no, column=attr.source.line.find("<") + 1, line=attr.source.line,
-                hint=f"Define `{attr.adapter} = MyAdapter()` (a dj.AttributeAdapter) where the schema can see it.",
+                hint=hint,
                 table=self.full_table_name,
             )  # fmt: skip
         return attribute_type

@@ -229,3 +229,82 @@ def test_a_class_without_definition_raises_not_implemented(schema):
     assert isinstance(caught.value, dj.errors.MissingDefinitionError)
     assert not isinstance(Undefined.definition, str)  # as in 0.14: code tests for a str
     assert "undefined" not in schema.list_tables()
+
+
+# -- 8. adapters found from the table itself and for spawned classes; -> self.attribute
+
+
+class Pair(dj.AttributeAdapter):
+    """A (left, right) tuple stored as a longblob."""
+
+    attribute_type = "longblob"
+
+    def put(self, obj):
+        return np.array(obj, dtype=float)
+
+    def get(self, value):
+        return tuple(value.tolist())
+
+
+def test_adapters_are_found_from_the_table_and_for_spawned_classes(schema, server):
+    schema.context["pair"] = Pair()
+
+    class Stereo(dj.Manual):
+        definition = "stereo_id : int\n---\nlevels : <pair>"
+
+    declare(schema, Stereo)
+    Stereo.insert1((1, (0.5, 2.0)))
+    assert Stereo.fetch1("levels") == (0.5, 2.0)  # straight from the table
+    assert Stereo().fetch(as_dict=True) == [{"stereo_id": 1, "levels": (0.5, 2.0)}]
+    assert (Stereo & "stereo_id = 1").fetch1("levels") == (0.5, 2.0)
+
+    elsewhere = dj.Connection(**server)
+    spawned = {"pair": Pair()}  # a module's namespace with its adapter
+    dj.Schema(schema.database, connection=elsewhere).spawn_missing_classes(context=spawned)
+    assert spawned["Stereo"].fetch1("levels") == (0.5, 2.0)
+    module = dj.VirtualModule("stereo", schema.database, connection=elsewhere, add_objects={"pair": Pair()})
+    assert module.Stereo.fetch1("levels") == (0.5, 2.0)
+    late = dj.VirtualModule("late", schema.database, connection=elsewhere)
+    late.pair = Pair()  # set on the module after it was made, still found (its namespace)
+    late.Stereo.insert1((2, (1, 1)))
+    assert (late.Stereo & {"stereo_id": 2}).fetch1("levels") == (1.0, 1.0)
+    elsewhere.close()
+
+
+def test_foreign_keys_to_attributes_of_the_class_itself(schema):
+    class Animal(dj.Manual):
+        definition = "animal : varchar(12)"
+
+    class Visit(dj.Manual):
+        upstream = Animal  # as linking modules do: the parent is an attribute of the class
+        definition = """
+        -> self.upstream
+        visit : int
+        """
+
+        class Note(dj.Part):
+            parent = Animal
+            definition = "-> master\n---\n-> [nullable] self.parent.proj(other='animal')"
+
+    declare(schema, Animal)
+    schema(Visit)  # Visit is not in the schema's context; its definition names only itself
+    assert Visit.primary_key == ["animal", "visit"]
+    assert Visit.Note.heading.secondary_attributes == ["other"] and Visit.Note.heading["other"].nullable
+    assert Visit.parents() == [Animal.full_table_name]
+
+
+def test_an_adapter_without_attribute_type_is_refused_by_name(schema):
+    class Untyped(dj.AttributeAdapter):
+        def put(self, obj):
+            return obj
+
+        def get(self, value):
+            return value
+
+    schema.context["untyped"] = Untyped()
+
+    class Loose(dj.Manual):
+        definition = "loose_id : int\n---\nthing : <untyped>"
+
+    with pytest.raises(dj.errors.DefinitionError, match="`untyped` sets no attribute_type"):
+        declare(schema, Loose)
