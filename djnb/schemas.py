@@ -213,15 +213,16 @@ class Schema:
     def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type[Table]]:
         """Make classes for tables that have none yet and put them into ``context``.
 
-        Without ``context``: the schema's own ``context`` if it has one, else the namespace of
-        the module that called this, as DataJoint does (``schema.spawn_missing_classes()`` at
-        the top of a module or notebook). Returns the new classes.
+        Without ``context``: the schema's own ``context`` if it has one, else the caller's local
+        namespace, as DataJoint 0.14 does: the module's at the top of a module or notebook, the
+        function's ``locals()`` inside a function, the class body's inside a class statement.
+        Returns the new classes.
         """
         self._require()
         if context is None:
-            # DataJoint 0.14 code relies on this form; it is the one place we use the caller's
-            # frame, and only to place classes, never to resolve names.
-            context = self.context if self.context is not None else sys._getframe(1).f_globals
+            # The one sanctioned read of a caller's frame (0.14 compatibility; ARCHITECTURE.md
+            # principle 6 forbids it elsewhere): it only places classes, never resolves names.
+            context = self.context if self.context is not None else sys._getframe(1).f_locals
         spawned = spawn_classes(self, existing=set(self._classes) | set(context), context=context)
         context.update(spawned)
         return spawned

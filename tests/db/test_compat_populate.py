@@ -308,3 +308,30 @@ def test_an_adapter_without_attribute_type_is_refused_by_name(schema):
 
     with pytest.raises(dj.errors.DefinitionError, match="`untyped` sets no attribute_type"):
         declare(schema, Loose)
+
+
+# -- 9. spawn_missing_classes() without a context: the caller's local namespace
+
+
+def test_spawn_missing_classes_fills_the_callers_locals(schema, server):
+    class Probe(dj.Lookup):
+        definition = "probe : varchar(9)"
+        contents = (("p1",),)
+
+    declare(schema, Probe)
+    elsewhere = dj.Connection(**server)
+    other = dj.Schema(schema.database, connection=elsewhere, create_tables=False)
+
+    def inside_a_function():
+        other.spawn_missing_classes()
+        return locals()
+
+    found = inside_a_function()
+    assert found["Probe"].fetch1("probe") == "p1"
+    assert "Probe" not in globals()  # the module's namespace is left alone, as in 0.14
+
+    class Namespace:  # in a class body, the classes become its attributes
+        dj.Schema(schema.database, connection=elsewhere, create_tables=False).spawn_missing_classes()
+
+    assert Namespace.Probe.fetch1("probe") == "p1"
+    elsewhere.close()
