@@ -365,13 +365,14 @@ def insert_contents(table: Table, contents: Any) -> None:
 
     As in DataJoint 0.14, ``contents`` may be any iterable of rows (tuples, dicts, records): a
     list, a generator, a property computing them, a numpy record array or a DataFrame. None or
-    an empty iterable inserts nothing.
+    an empty iterable inserts nothing; so does a table with at least as many rows as the
+    contents (0.14's rule: importing a module needs no write once the rows are in).
     """
     if contents is None:
         return
     if not (isinstance(contents, list | tuple) or hasattr(contents, "dtype") or hasattr(contents, "columns")):
         contents = list(contents)  # a generator or other one-pass iterable
-    if len(contents):
+    if len(contents) and len(contents) > len(table):
         insert_rows(table, contents, skip_duplicates=True)
 
 

@@ -74,6 +74,10 @@ def test_lookup_contents_may_be_a_property_or_any_iterable(schema):
     assert len(Empty()) == 0
     schema(Colour)  # declared again (a module imported twice): the rows are not duplicated
     assert len(Colour()) == 2
+    Shape.insert1(("triangle",))
+    Shape.delete_quick()  # the table emptied: contents come back at the next declaration
+    schema(Shape)
+    assert sorted(Shape.fetch("shape").tolist()) == ["circle", "square"]
 
 
 # -- 2, 3. make forms: legacy _make_tuples, three parts, a generator make
