@@ -2,7 +2,9 @@
 
 A class's definition is resolved in an explicit namespace: the ``context`` given to the
 schema, else the module the class was defined in, plus every class this schema has seen and
-``add_objects``. Nothing reads caller frames.
+``add_objects``. Names are never resolved from caller frames; the one frame read is
+``spawn_missing_classes()`` without a context, which places classes in its caller's namespace
+as DataJoint 0.14 does.
 """
 
 from __future__ import annotations
