@@ -8,6 +8,7 @@ node; SQL is compiled only when rows are needed, with every value bound as a par
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +138,9 @@ class QueryExpression:
             raise ArgumentError(
                 f"Cannot join a query with a {type(other).__name__}; join it with another query or table."
             )
-        return self._derive(Join(self.node, node, left_outer=left, permissive=not semantic_check))
+        return _with_context_of(
+            self._derive(Join(self.node, node, left_outer=left, permissive=not semantic_check)), other
+        )
 
     def proj(self, *attributes: Any, **named: str) -> QueryExpression:
         """Keep (``'a'``), drop (``'-a'``), keep all secondary (``...``), rename (``new='old'``),
@@ -182,13 +185,15 @@ class QueryExpression:
             if Ellipsis in attributes
             else tuple(a for a in attributes if a is not Ellipsis)
         )
-        return self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows))
+        return _with_context_of(
+            self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows)), group
+        )
 
     def __add__(self, other: Any) -> QueryExpression:
         node = node_of(other)
         if node is None:
             raise ArgumentError(f"Cannot form a union with a {type(other).__name__}.")
-        return self._derive(Union(self.node, node))
+        return _with_context_of(self._derive(Union(self.node, node)), other)
 
     # -- rows
     def __len__(self) -> int:
@@ -372,6 +377,19 @@ class QueryExpression:
 
     def _repr_html_(self) -> str:
         return render_html(self.preview())
+
+
+def _with_context_of(query: QueryExpression, other: Any) -> QueryExpression:
+    """``query`` (just derived) looking names (adapters) up in ``other``'s context too.
+
+    DataJoint 0.14 binds adapters per table, so a join, union or aggregation finds those of
+    both operands; here contexts travel with queries, so both are chained.
+    """
+    theirs = getattr(other, "_context" if isinstance(other, type) else "_query_context", None)
+    mine = query._query_context
+    if theirs is not None and theirs is not mine:
+        query._query_context = theirs if mine is None else ChainMap(mine, theirs)
+    return query
 
 
 class U:

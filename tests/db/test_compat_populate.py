@@ -261,6 +261,15 @@ def test_adapters_are_found_from_the_table_and_for_spawned_classes(schema, serve
     assert Stereo.fetch1("levels") == (0.5, 2.0)  # straight from the table
     assert Stereo().fetch(as_dict=True) == [{"stereo_id": 1, "levels": (0.5, 2.0)}]
     assert (Stereo & "stereo_id = 1").fetch1("levels") == (0.5, 2.0)
+    plain = dj.Schema(f"{schema.database}_b", connection=schema.connection, context={})
+
+    class Take(dj.Manual):  # another schema, whose context has no adapter
+        definition = "stereo_id : int\n---\nlabel : varchar(9)"
+
+    plain(Take)
+    Take.insert1((1, "first"))
+    assert (Take * Stereo).fetch1("levels") == (0.5, 2.0)  # the joined table's adapter
+    assert (Take.proj() + Stereo.proj()).fetch("KEY") == [{"stereo_id": 1}]
 
     elsewhere = dj.Connection(**server)
     spawned = {"pair": Pair()}  # a module's namespace with its adapter
