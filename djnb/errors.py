@@ -16,6 +16,7 @@ into these classes in exactly one place, the connection layer.
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
     ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
     ├── MissingTableError           a table does not exist
+    ├── MissingDefinitionError      a table class has no definition / make (also a NotImplementedError)
     ├── QueryError                  the server rejected a statement
     │   ├── QuerySyntaxError
     │   ├── AccessError             insufficient privileges
@@ -67,6 +68,7 @@ __all__ = [
     "LostConnectionError",
     "MissingAttributeError",
     "MissingCredentialsError",
+    "MissingDefinitionError",
     "MissingExternalFile",
     "MissingTableError",
     "NativeBlobsDisabledError",
@@ -225,6 +227,13 @@ class BucketInaccessible(DataJointError):
 
 class RendererMissingError(DataJointError):
     """Drawing a diagram needs Graphviz (``dot``) or the ``graphviz-pure`` wheel; neither was found."""
+
+
+class MissingDefinitionError(DataJointError, NotImplementedError):
+    """A table class lacks what it must define: its ``definition``, or ``make`` for populate.
+
+    Also a ``NotImplementedError``, which DataJoint 0.14 raises there and code catches.
+    """
 
 
 class ArgumentTypeError(ArgumentError, TypeError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections import ChainMap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +168,9 @@ class QueryExpression:
             raise ArgumentError(
                 f"Cannot join a query with a {type(other).__name__}; join it with another query or table."
             )
-        return self._derive(Join(self.node, node, left_outer=left, permissive=not semantic_check))
+        return _with_context_of(
+            self._derive(Join(self.node, node, left_outer=left, permissive=not semantic_check)), other
+        )
 
     def proj(self, *attributes: Any, **named: str) -> QueryExpression:
         """Keep (``'a'``), drop (``'-a'``), keep all secondary (``...``), rename (``new='old'``),
@@ -212,7 +215,9 @@ class QueryExpression:
             if Ellipsis in attributes
             else tuple(a for a in attributes if a is not Ellipsis)
         )
-        return self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows))
+        return _with_context_of(
+            self._derive(Aggregate(self.node, node, keep, tuple(computed.items()), keep_all_rows)), group
+        )
 
     aggregate = aggr  # DataJoint 0.14's alias
 
@@ -220,7 +225,7 @@ class QueryExpression:
         node = node_of(other)
         if node is None:
             raise ArgumentError(f"Cannot form a union with a {type(other).__name__}.")
-        return self._derive(Union(self.node, node))
+        return _with_context_of(self._derive(Union(self.node, node)), other)
 
     # -- rows
     def __len__(self) -> int:
@@ -325,14 +330,16 @@ class QueryExpression:
         force_parts: bool = False,
         confirm: Any = None,
         force_masters: bool = False,
+        force: bool = False,
     ) -> int:
         """Delete these rows and everything that depends on them, children first, all or nothing.
 
         With safemode on, the per-table counts go to ``confirm`` (or the installed prompt) first.
-        Returns the number of rows deleted.
+        ``force`` is DataJoint 0.14's ``Part.delete(force=True)``, also on a restricted part:
+        the same as ``force_parts``. Returns the number of rows deleted.
         """
         return deleting.delete(
-            self, confirm=confirm, safemode=safemode, force_parts=force_parts, force_masters=force_masters,
+            self, confirm=confirm, safemode=safemode, force_parts=force_parts or force, force_masters=force_masters,
             transaction=transaction,
         )  # fmt: skip
 
@@ -410,6 +417,19 @@ class QueryExpression:
 
     def _repr_html_(self) -> str:
         return render_html(self.preview_data())
+
+
+def _with_context_of(query: QueryExpression, other: Any) -> QueryExpression:
+    """``query`` (just derived) looking names (adapters) up in ``other``'s context too.
+
+    DataJoint 0.14 binds adapters per table, so a join, union or aggregation finds those of
+    both operands; here contexts travel with queries, so both are chained.
+    """
+    theirs = getattr(other, "_context" if isinstance(other, type) else "_query_context", None)
+    mine = query._query_context
+    if theirs is not None and theirs is not mine:
+        query._query_context = theirs if mine is None else ChainMap(mine, theirs)
+    return query
 
 
 class U(UniversalSet):

@@ -7,6 +7,7 @@ many machines share the work. Progress is reported through a callback (the core 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import multiprocessing
@@ -15,14 +16,14 @@ import random
 import signal
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from typing import Any
 
 import numpy as np
 
 from . import hooks, tiers
-from .errors import DataJointError, DuplicateError, LostConnectionError
+from .errors import ArgumentError, DataJointError, DuplicateError, LostConnectionError, MissingDefinitionError
 from .expression import QueryExpression
 from .hashing import key_hash
 from .jobs import JobTable
@@ -36,19 +37,32 @@ CHECK_BEFORE_MAKE_SECONDS = 0.01  # re-check that a key is missing before makes 
 
 
 def same_inputs(a: Any, b: Any) -> bool:
-    """Deep equality of fetched inputs; arrays compared by value, not hashed."""
+    """Deep equality of fetched inputs (the re-fetch check of the three-part make).
+
+    Arrays compare by value (NaN equal to NaN), record arrays field by field, object arrays
+    element by element, frames with ``equals``; containers recurse. Order matters, as in 0.14.
+    """
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and a.shape == b.shape
-            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-        )
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and _same_arrays(a, b)
     if isinstance(a, Mapping):
         return isinstance(b, Mapping) and a.keys() == b.keys() and all(same_inputs(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple):
         return isinstance(b, list | tuple) and len(a) == len(b) and all(map(same_inputs, a, b))
-    return bool(a == b) if not (isinstance(a, float) and a != a) else isinstance(b, float) and b != b
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    if hasattr(a, "equals") and not isinstance(a, np.generic):  # pandas frames and series
+        return type(a) is type(b) and bool(a.equals(b))
+    return bool(a == b)
+
+
+def _same_arrays(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape or a.dtype.names != b.dtype.names:
+        return False
+    if a.dtype.names:
+        return all(_same_arrays(a[name], b[name]) for name in a.dtype.names)
+    if a.dtype.kind == "O" or b.dtype.kind == "O":
+        return all(map(same_inputs, a.ravel().tolist(), b.ravel().tolist()))
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc"))
 
 
 class AutoPopulate:
@@ -70,8 +84,30 @@ class AutoPopulate:
             source = query if source is None else source * query
         return source
 
-    def make(self, key: dict) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define make(self, key).")
+    def make(self, key: dict, **kwargs: Any) -> Iterator[Any]:
+        """The three-part make of DataJoint 0.14.3+, written as the generator populate drives.
+
+        A table defines either ``make(self, key)`` (fetch, compute and insert in one
+        transaction), or ``make_fetch(key, **make_kwargs)`` -> tuple of inputs,
+        ``make_compute(key, *inputs)`` -> tuple of results and ``make_insert(key, *results)``.
+        Its own ``make`` may also be a generator of this shape: yield the fetched inputs;
+        receive the results (None on the first pass: compute them and yield them); insert.
+        populate runs fetch and compute outside a transaction, then, inside one, fetches again
+        and inserts only if the inputs are unchanged. Raises ``MissingDefinitionError`` (also a
+        ``NotImplementedError``) when the table defines neither form.
+        """
+        if not all(hasattr(self, name) for name in ("make_fetch", "make_compute", "make_insert")):
+            raise MissingDefinitionError(
+                f"{type(self).__name__} defines no make(self, key): define it, or the three parts "
+                "make_fetch, make_compute and make_insert."
+            )
+        fetched = self.make_fetch(key, **kwargs)
+        computed = yield fetched
+        if computed is None:  # the first pass: compute; the second pass brings the results
+            computed = self.make_compute(key, *fetched)
+            yield computed
+        self.make_insert(key, *computed)
+        yield None
 
     def _jobs_to_do(self, restrictions: tuple) -> QueryExpression:
         todo = self.key_source
@@ -92,10 +128,14 @@ class AutoPopulate:
         limit: int | None = None,
         max_calls: int | None = None,
         display_progress: bool = False,
-        processes: int = 1,
+        processes: int | None = 1,
         make_kwargs: dict | None = None,
     ) -> dict:
-        """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``."""
+        """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``.
+
+        ``processes``: worker processes on this machine, as in DataJoint 0.14: never more than
+        the keys or the CPUs; None (or 0) means one per CPU.
+        """
         if self.connection.in_transaction:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
         if order not in ("original", "reverse", "random"):
@@ -112,8 +152,9 @@ class AutoPopulate:
         elif order == "random":
             random.shuffle(keys)
         keys = keys[:max_calls] if max_calls is not None else keys
-        if processes > 1 and len(keys) > 1:
-            return self._populate_in_processes(keys, min(processes, len(keys)), make_kwargs)
+        processes = worker_count(processes, len(keys))
+        if processes > 1:
+            return self._populate_in_processes(keys, processes, make_kwargs)
         errors: list = []
         successes = done = 0
         report = hooks.progress if display_progress else None
@@ -190,14 +231,18 @@ class AutoPopulate:
     def _populate1(
         self, key: dict, jobs: JobTable | None, suppress_errors: bool, return_objects: bool, make_kwargs: dict
     ) -> Any:
-        """Make one (held) key in its own transaction: True, False (already there) or (key, error)."""
-        three_part = all(hasattr(self, name) for name in ("make_fetch", "make_compute", "make_insert"))
+        """Make one (held) key in its own transaction: True, False (already there) or (key, error).
+
+        As in DataJoint 0.14, a legacy ``_make_tuples(key)`` is called in place of ``make``;
+        a generator make (the three-part form) computes outside the transaction.
+        """
+        make = self._make_tuples if hasattr(self, "_make_tuples") else self.make
+        in_steps = inspect.isgeneratorfunction(make)
         connection = self.connection
         started = time.perf_counter()
         try:
-            if three_part:
-                fetched = self.make_fetch(dict(key))
-                computed = self.make_compute(dict(key), *fetched)
+            if in_steps:
+                fetched, computed = _fetch_and_compute(make, key, make_kwargs)
             connection.start_transaction()
             # Another worker may have made the key since the key list was read. Checking costs a
             # round trip, worth it only before a slow make: after a quick one, an insert that
@@ -207,14 +252,10 @@ class AutoPopulate:
                 return False
             type(self)._allow_insert = True
             try:
-                if three_part:
-                    if not same_inputs(fetched, self.make_fetch(dict(key))):
-                        raise DataJointError(
-                            f"The inputs of {key} changed while make_compute ran; nothing was inserted."
-                        )
-                    self.make_insert(dict(key), *computed)
+                if in_steps:
+                    _insert_if_unchanged(make, key, make_kwargs, fetched, computed)
                 else:
-                    self.make(dict(key), **make_kwargs)
+                    make(dict(key), **make_kwargs)
             finally:
                 type(self)._allow_insert = False
         except (KeyboardInterrupt, SystemExit, Exception) as error:
@@ -249,6 +290,45 @@ class AutoPopulate:
                 100 * (total - remaining) / max(total, 1),
             )
         return remaining, total
+
+
+def _fetch_and_compute(make: Callable, key: dict, make_kwargs: dict) -> tuple[Any, Any]:
+    """First pass of a generator make, outside any transaction: (fetched inputs, results)."""
+    steps = make(dict(key), **make_kwargs)
+    try:
+        fetched = next(steps)
+        computed = next(steps)
+    except StopIteration:
+        raise DataJointError(
+            f"make() of {key} is a generator that stopped early: it must yield the fetched inputs, "
+            "then the computed results (see AutoPopulate.make)."
+        ) from None
+    finally:
+        steps.close()
+    return fetched, computed
+
+
+def _insert_if_unchanged(make: Callable, key: dict, make_kwargs: dict, fetched: Any, computed: Any) -> None:
+    """Second pass, inside the transaction: fetch again, compare, then insert the results."""
+    steps = make(dict(key), **make_kwargs)
+    try:
+        if not same_inputs(fetched, next(steps)):
+            raise DataJointError(
+                f"The inputs of {key} changed while make_compute ran (make_fetch returned other "
+                "data inside the transaction); nothing was inserted. Populate again to recompute."
+            )
+        with suppress(StopIteration):  # a make that ends right after inserting is fine too
+            steps.send(computed)
+    finally:
+        steps.close()
+
+
+def worker_count(processes: int | None, keys: int) -> int:
+    """Workers for ``populate(processes=...)``: DataJoint 0.14's rule, the smallest of the
+    request, the keys and the CPUs, where None or 0 asks for no limit (one per CPU)."""
+    if processes is not None and (not isinstance(processes, int) or processes < 0):
+        raise ArgumentError(f"populate(processes=...) takes a number of workers or None; got {processes!r}.")
+    return max(1, min(n for n in (processes, keys, os.cpu_count() or 1) if n)) if keys else 1
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 
 A class's definition is resolved in an explicit namespace: the ``context`` given to the
 schema, else the module the class was defined in, plus every class this schema has seen and
-``add_objects``. Nothing reads caller frames.
+``add_objects``. Names are never resolved from caller frames; the one frame read is
+``spawn_missing_classes()`` without a context, which places classes in its caller's namespace
+as DataJoint 0.14 does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import getpass
 import platform
 import sys
 import types
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -153,8 +156,8 @@ class Schema:
             if self.create_tables and not part().is_declared:
                 part().declare(part._context)
                 self.log(f"Declared {part.full_table_name}")
-        if issubclass(cls, Lookup) and cls.contents and self.create_tables:
-            insert_contents(instance, cls.contents)
+        if issubclass(cls, Lookup) and self.create_tables:
+            insert_contents(instance, instance.contents)  # from an instance: a property works
 
     # -- the ~log table
     def _declare_log(self) -> None:
@@ -212,16 +215,17 @@ class Schema:
     def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type[Table]]:
         """Make classes for tables that have none yet and put them into ``context``.
 
-        Without ``context``: the schema's own ``context`` if it has one, else the namespace of
-        the module that called this, as DataJoint does (``schema.spawn_missing_classes()`` at
-        the top of a module or notebook). Returns the new classes.
+        Without ``context``: the schema's own ``context`` if it has one, else the caller's local
+        namespace, as DataJoint 0.14 does: the module's at the top of a module or notebook, the
+        function's ``locals()`` inside a function, the class body's inside a class statement.
+        Returns the new classes.
         """
         self._require()
         if context is None:
-            # DataJoint 0.14 code relies on this form; it is the one place we use the caller's
-            # frame, and only to place classes, never to resolve names.
-            context = self.context if self.context is not None else sys._getframe(1).f_globals
-        spawned = spawn_classes(self, existing=set(self._classes) | set(context))
+            # The one sanctioned read of a caller's frame (0.14 compatibility; ARCHITECTURE.md
+            # principle 6 forbids it elsewhere): it only places classes, never resolves names.
+            context = self.context if self.context is not None else sys._getframe(1).f_locals
+        spawned = spawn_classes(self, existing=set(self._classes) | set(context), context=context)
         context.update(spawned)
         return spawned
 
@@ -307,10 +311,18 @@ def _definition_block(text: str, indent: str) -> list[str]:
     return [f'{indent}definition = """', *body.rstrip("\n").split("\n"), f'{indent}"""']
 
 
-def spawn_classes(schema: Schema, existing: set[str]) -> dict[str, type[Table]]:
-    """Classes (with their parts) for the schema's tables, named as DataJoint names them."""
+def spawn_classes(
+    schema: Schema, existing: set[str], context: Mapping[str, Any] | None = None
+) -> dict[str, type[Table]]:
+    """Classes (with their parts) for the schema's tables, named as DataJoint names them.
+
+    Their names (adapters, as in 0.14) resolve in the schema's namespace, then in ``context``
+    (the namespace they are placed into, read live: a module's dict, a virtual module's).
+    """
     classes: dict[str, type[Table]] = {}
-    space = schema.namespace()
+    space: Any = schema.namespace()
+    if context is not None:
+        space = ChainMap(space, context)
     masters: dict[str, type[Table]] = {}
     for table_name in schema.list_tables():
         master_name, _, part_name = (
@@ -344,15 +356,26 @@ def _split_part(table_name: str) -> tuple[str, str, str]:
     return table_name[:prefix] + master, sep, part
 
 
-def _make_class(name: str, tier: type[Table], schema: Schema, space: dict[str, Any]) -> type[Table]:
+def _make_class(name: str, tier: type[Table], schema: Schema, space: Mapping[str, Any]) -> type[Table]:
     cls = type(name, (tier,), {"__module__": __name__})
     cls.database, cls._connection, cls._context = schema.database, schema.connection, space
     return cls
 
 
 def insert_contents(table: Table, contents: Any) -> None:
-    """Insert a Lookup's ``contents`` (tuples or dicts), skipping rows already there."""
-    insert_rows(table, contents, skip_duplicates=True)
+    """Insert a Lookup's ``contents``, skipping rows already there.
+
+    As in DataJoint 0.14, ``contents`` may be any iterable of rows (tuples, dicts, records): a
+    list, a generator, a property computing them, a numpy record array or a DataFrame. None or
+    an empty iterable inserts nothing; so does a table with at least as many rows as the
+    contents (0.14's rule: importing a module needs no write once the rows are in).
+    """
+    if contents is None:
+        return
+    if not (isinstance(contents, list | tuple) or hasattr(contents, "dtype") or hasattr(contents, "columns")):
+        contents = list(contents)  # a generator or other one-pass iterable
+    if len(contents) and len(contents) > len(table):
+        insert_rows(table, contents, skip_duplicates=True)
 
 
 class VirtualModule(types.ModuleType):
@@ -376,8 +399,9 @@ class VirtualModule(types.ModuleType):
         self.schema = schema
         for name, value in (add_objects or {}).items():
             setattr(self, name, value)
-        for name, cls in schema.spawn_missing_classes(context={}).items():
-            setattr(self, name, cls)
+        # as in 0.14, the module's own namespace is the classes' context: adapters set on the
+        # module later are found too
+        schema.spawn_missing_classes(context=vars(self))
 
 
 def create_virtual_module(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +19,7 @@ from .connection import Connection
 from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
 from .dependencies import Dependencies, dependencies_of
-from .errors import DataJointError, DefinitionError
+from .errors import DataJointError, DefinitionError, MissingDefinitionError
 from .expression import QueryExpression
 from .heading import Heading
 from .insert import insert_rows, update_row
@@ -59,6 +60,12 @@ class TableMeta(type):
 
     def __getattribute__(cls, name: str) -> Any:
         if name in CLASS_LEVEL:
+            if type.__getattribute__(cls, "_connection") is None:
+                # Not in a schema (yet): a property has no table to run on, so the class gives
+                # the property itself, as any class does. help() and pydoc rely on it.
+                descriptor = inspect.getattr_static(cls, name, None)
+                if isinstance(descriptor, property):
+                    return descriptor
             return getattr(cls(), name)
         return super().__getattribute__(name)
 
@@ -85,6 +92,9 @@ class TableMeta(type):
 
     def __len__(cls) -> int:
         return len(cls())
+
+    def __bool__(cls) -> bool:  # a class is always true: ``if cls`` (pydoc, help) runs no query
+        return True
 
     def __iter__(cls) -> Any:
         return iter(cls())
@@ -114,7 +124,6 @@ class TableMeta(type):
 class Table(QueryExpression, metaclass=TableMeta):
     """A base table. Tiers (Manual, Lookup, ...) and FreeTable build on it."""
 
-    definition: str = ""
     database: str | None = None
     tier_prefix: str = ""
     _connection: Connection | None = None
@@ -124,6 +133,18 @@ class Table(QueryExpression, metaclass=TableMeta):
     def __init__(self) -> None:
         """Tables are addressed through their class; instances carry no state of their own."""
 
+    @property
+    def definition(self) -> str:
+        """The table's definition; a table class sets it (a string, or a property giving one).
+
+        Raises MissingDefinitionError, also a ``NotImplementedError`` as in DataJoint 0.14, for a
+        class that does not.
+        """
+        raise MissingDefinitionError(
+            f"{type(self).__name__} has no definition: give the class a `definition` string "
+            '(e.g. definition = """\n    id : int\n    """).'
+        )
+
     # -- names
     @classmethod
     def _name(cls) -> str:
@@ -131,24 +152,33 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     @property
     def table_name(self) -> str:
+        """The table's name in its schema, e.g. ``__stats`` (DataJoint's naming)."""
         return type(self).table_name
 
     @property
     def full_table_name(self) -> str:
+        """```schema`.`table```; the class must be in a schema."""
         return type(self).full_table_name
 
     @property
     def connection(self) -> Connection:
+        """The connection of the table's schema."""
         if self._connection is None:
             raise DataJointError(f"{type(self).__name__} has no connection: decorate the class with @schema.")
         return self._connection
 
     @property
     def node(self) -> Relation:
+        """The query tree of the whole table."""
         return Relation(self.full_table_name, self.heading)
 
     def _derive(self, node: Node) -> QueryExpression:
         return QueryExpression(node, self.connection, self._context)
+
+    @property
+    def _query_context(self) -> Mapping[str, Any] | None:
+        """Names (adapters) for fetching from the table itself: its declaration context."""
+        return type(self)._context
 
     # -- heading
     def _load_heading(self) -> Heading:
@@ -159,14 +189,17 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     @property
     def heading(self) -> Heading:
+        """The table's attributes, keys and indexes, read from the server once."""
         return self._load_heading()
 
     @property
     def primary_key(self) -> list[str]:
+        """Names of the primary-key attributes, in order."""
         return self.heading.primary_key
 
     @property
     def is_declared(self) -> bool:
+        """Whether the table exists in the schema."""
         return self.table_name in catalog.list_tables(self.connection, self.database)
 
     @property
@@ -218,7 +251,8 @@ class Table(QueryExpression, metaclass=TableMeta):
         if fk.ref == "master" and getattr(type(self), "master", None) is not None:
             return type(self).master
         head, *rest = fk.ref.split(".")
-        found = context.get(head)
+        # ``-> self.upstream``: as in 0.14, ``self`` names the class being declared
+        found = type(self) if head == "self" and "self" not in context else context.get(head)
         for part in rest:
             found = getattr(found, part, None)
         if (isinstance(found, type) and issubclass(found, Table)) or isinstance(found, Table):
@@ -238,11 +272,18 @@ class Table(QueryExpression, metaclass=TableMeta):
     def _adapter_type(self, attr: AttributeSpec, context: Mapping[str, Any]) -> str:
         adapter = context.get(attr.adapter or "")
         attribute_type = getattr(adapter, "attribute_type", None)
-        if not isinstance(attribute_type, str):
+        if not isinstance(attribute_type, str) or not attribute_type:
+            problem, hint = (
+                (f"the attribute adapter `{attr.adapter}` sets no attribute_type",
+                 "Set attribute_type in its class, e.g. attribute_type = 'longblob'.")
+                if adapter is not None
+                else (f"no attribute adapter named `{attr.adapter}` in the schema's context",
+                      f"Define `{attr.adapter} = MyAdapter()` (a dj.AttributeAdapter) where the schema can see it.")
+            )  # fmt: skip
             raise DefinitionError(
-                f"no attribute adapter named `{attr.adapter}` in the schema's context",
+                problem,
                 line_no=attr.source.line_no, column=attr.source.line.find("<") + 1, line=attr.source.line,
-                hint=f"Define `{attr.adapter} = MyAdapter()` (a dj.AttributeAdapter) where the schema can see it.",
+                hint=hint,
                 table=self.full_table_name,
             )  # fmt: skip
         return attribute_type

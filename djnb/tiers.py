@@ -52,6 +52,14 @@ class Part(UserTable):
             )
         return super().drop(confirm=confirm)
 
+    def delete(self, force: bool = False, **options: Any) -> int:
+        """Delete part rows; ``force=True`` lets them go without their master's (as in 0.14).
+
+        Without it, deleting part rows whose master rows stay is refused (delete the master's
+        rows instead). Other keywords are those of ``QueryExpression.delete``.
+        """
+        return super().delete(force=force, **options)
+
     @classmethod
     def _name(cls) -> str:
         if cls.master is None:
