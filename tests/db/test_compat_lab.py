@@ -42,7 +42,7 @@ print(json.dumps({
     "subjects": len(pipeline.Subject), "subject_labs": len(pipeline.Subject.Lab),
     "sessions": len(pipeline.Session),
     "peaks": sorted(TraceStats.fetch("trace_peak").tolist()),
-    "counts": dict(zip(*SessionCount.fetch("subject", "n_sessions"))),
+    "counts": {s: int(n) for s, n in zip(*SessionCount.fetch("subject", "n_sessions"))},
     "sex_type": heading.attributes["sex"].type,
     "secondary": heading.secondary_attributes,
     "schema_class": dj.schema is dj.Schema,
