@@ -50,7 +50,7 @@ CLASS_LEVEL = frozenset({
     "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
     "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
     "connection", "node", "insert", "insert1", "update1", "delete", "delete_quick",
-    "populate", "progress", "key_source",
+    "populate", "progress", "key_source", "external",
 })  # fmt: skip
 
 
@@ -174,6 +174,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         """Bytes used by the table's data and indexes."""
         status = catalog.load_status(self.connection, self.database, self.table_name)
         return status.data_length + status.index_length
+
+    @property
+    def external(self) -> Any:
+        """The schema's external stores, ``table.external[store]`` (as ``schema.external``)."""
+        if hooks.external_mapping is None:
+            raise DataJointError("External stores are unavailable: djnb.stores is not loaded.")
+        return hooks.external_mapping(self.connection, self.database)
 
     def forget_heading(self) -> None:
         type(self)._heading = None

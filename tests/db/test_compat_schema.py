@@ -1,0 +1,130 @@
+"""DataJoint 0.14's schema-level surface, on MariaDB and SQLite (issue 16).
+
+``schema.log`` as a table, ``size_on_disk``, ``schema.external`` / ``Table.external``,
+``download_filepath``; refused drops and foreign-key errors that name the referencing table;
+``alter()`` of tables with external attributes; ``conn.dependencies`` as a networkx graph;
+``config["add_hidden_timestamp"]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import djnb as dj
+from djnb.table import Table
+
+BACKENDS = ("mysql", "sqlite")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    location = tmp_path_factory.mktemp("compat_store")
+    stage = tmp_path_factory.mktemp("compat_stage")
+    with dj.config(stores={"raw": {"protocol": "file", "location": str(location), "stage": str(stage)}}):
+        yield {"location": location, "stage": stage}
+
+
+@pytest.fixture(scope="module")
+def lab(server, prefix, store):
+    """A schema with an external blob, an attachment and a filepath."""
+    connection = dj.Connection(**server)
+    schema = dj.Schema(f"{prefix}_lab", connection=connection, context={})
+
+    @schema
+    class Item(dj.Manual):
+        definition = """
+        item_id : int
+        ---
+        data = null : blob@raw
+        path = null : filepath@raw
+        """
+
+    yield schema, Item
+    connection.close()
+
+
+# -- item 1: schema.log, size_on_disk, external, download_filepath
+
+
+def test_log_is_a_queryable_table_and_callable(lab):
+    schema, item = lab
+    log = schema.log
+    assert isinstance(log, Table)
+    declared = log & "id > 0"
+    assert f"Declared {item.full_table_name}" in declared.fetch("event")
+    before = len(log)
+    schema.log("calibrated rig 3")
+    assert len(log) == before + 1
+    row = (log & {"event": "calibrated rig 3"}).fetch1()
+    assert set(row) == {"id", "timestamp", "version", "user", "host", "event"}
+    assert row["version"].endswith("djnb") and "@" in row["user"]
+    assert isinstance(log.fetch(as_dict=True), list) and "event" in log.heading.names
+    assert "calibrated" in repr(log) and "calibrated rig 3" in log._repr_html_()
+    assert schema.log is log  # one object per schema, as 0.14
+    log("skipped", skip_logging=True)
+    assert len(log & {"event": "skipped"}) == 0
+
+
+def test_log_of_a_schema_that_may_not_create_tables_writes_nothing(lab, server):
+    schema, _ = lab
+    connection = dj.Connection(**server)
+    reader = dj.Schema(schema.database, connection=connection, create_tables=False)
+    before = len(schema.log)
+    reader.log("not written")
+    assert len(schema.log) == before and len(reader.log) == before  # still readable
+    connection.close()
+
+
+def test_size_on_disk_is_bytes_of_the_whole_schema(lab):
+    schema, item = lab
+    size = schema.size_on_disk
+    assert isinstance(size, int) and size >= item().size_on_disk >= 0
+    assert size > 0
+
+
+def test_external_mapping_and_table_external(lab, store):
+    schema, item = lab
+    item.insert1({"item_id": 1, "data": np.arange(10.0)})
+    mapping = schema.external
+    assert isinstance(mapping, Mapping) and mapping is item().external is schema.external
+    tracked = mapping["raw"]
+    assert "raw" in mapping and list(mapping) == ["raw"] and len(mapping) == 1
+    assert "raw" in repr(mapping) and "file:" in repr(mapping)
+    assert isinstance(tracked, Table) and tracked.table_name == "~external_raw"
+    references = sorted(tracked.references, key=lambda ref: ref["column_name"])
+    assert references == [
+        {"referencing_table": item.full_table_name, "column_name": "data"},
+        {"referencing_table": item.full_table_name, "column_name": "path"},
+    ]
+    (row_hash,) = tracked.fetch("hash")
+    paths = tracked.fetch_external_paths()
+    assert [h for h, _ in paths] == [row_hash]
+    assert Path(paths[0][1]).is_file() and str(paths[0][1]).startswith(str(store["location"]))
+    assert len(tracked.used()) == 1 and len(tracked.unused()) == 0
+    (item & {"item_id": 1}).delete(safemode=False)
+    assert len(tracked.unused()) == 1 and tracked.unused().fetch1("hash") == row_hash
+    assert tracked.delete(delete_external_files=True) == []
+    assert len(tracked) == 0 and not Path(paths[0][1]).exists()
+    with pytest.raises(dj.DataJointError, match="True or False"):
+        tracked.delete(delete_external_files=None)
+
+
+def test_download_filepath_returns_path_and_checksum(lab, store):
+    _, item = lab
+    source = store["stage"] / "rec" / "trace.dat"
+    source.parent.mkdir(exist_ok=True)
+    source.write_bytes(b"trace")
+    item.insert1({"item_id": 2, "path": source})
+    tracked = item().external["raw"]
+    object_id = (tracked & 'filepath = "rec/trace.dat"').fetch1("hash")
+    path, checksum = tracked.download_filepath(object_id)
+    assert Path(path) == source and isinstance(checksum, uuid.UUID)
+    assert checksum == uuid.UUID(bytes=hashlib.md5(b"trace").digest())
+    assert tracked.download_filepath(None) is None
+    (item & {"item_id": 2}).delete(safemode=False)
