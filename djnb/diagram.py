@@ -109,12 +109,12 @@ class Diagram(nx.DiGraph):
         graph = dependencies_of(self.connection)
         graph.load(schemas)
         while True:  # parents in other schemas: load their schemas too, so `- n` can reach them
-            wanted = {split_name(n)[0] for n in graph.nodes} - graph.schemas
+            wanted = {split_name(n)[0] for n in graph.tables} - graph.schemas
             if not wanted:
                 break
             graph.load(wanted)
-        hidden = {n for n in graph.nodes if split_name(n)[1].startswith("~")}  # ~log, ~jobs, ~external_*
-        for name in graph.nodes - hidden:
+        hidden = {n for n in graph.tables if split_name(n)[1].startswith("~")}  # ~log, ~jobs, ~external_*
+        for name in graph.tables - hidden:
             tier, label = tier_and_label(split_name(name)[1])
             self.add_node(
                 name, node_type=tier, label=label, primary_key=set(graph.primary_keys.get(name, ()))

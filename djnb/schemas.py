@@ -24,7 +24,7 @@ from .jobs import JobTable
 from .populate import Computed, Imported
 from .settings import config
 from .stores import ExternalMapping, external_mapping
-from .table import FreeTable, Table, camel_case, class_names, describe_table
+from .table import FreeTable, Table, camel_case, class_names, describe_table, refuse_drop
 from .tiers import Lookup, Manual, Part, tier_of
 from .version import __version__
 
@@ -332,10 +332,16 @@ class Schema:
         return filename
 
     def drop(self, force: bool = False, confirm: Callable[[str], bool] | None = None) -> bool:
-        """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off."""
+        """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off.
+
+        Checked first: while a table of another schema refers to one of its tables, nothing is
+        dropped (IntegrityError naming the referencing tables).
+        """
         self._require()
         if not self.exists:
             return False
+        tables = [f"`{self.database}`.`{t}`" for t in catalog.list_tables(self.connection, self.database)]
+        refuse_drop(self.connection, tables, f"drop the schema `{self.database}`")
         if config["safemode"] and not force:
             plan = "\n".join(
                 f"  {name}: {len(FreeTable(self.connection, f'`{self.database}`.`{name}`'))} rows"

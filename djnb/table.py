@@ -17,8 +17,8 @@ from . import catalog, hooks
 from .connection import Connection
 from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
-from .dependencies import Dependencies, dependencies_of
-from .errors import DataJointError, DefinitionError
+from .dependencies import Dependencies, dependencies_of, describe_references, referencing_keys
+from .errors import DataJointError, DefinitionError, IntegrityError
 from .expression import QueryExpression
 from .heading import Heading
 from .insert import insert_rows, update_row
@@ -273,18 +273,18 @@ class Table(QueryExpression, metaclass=TableMeta):
         self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
     ) -> list:
         return self._related(
-            self._graph().parents(self.full_table_name, primary), as_objects, foreign_key_info, "parent"
+            self._graph().parent_keys(self.full_table_name, primary), as_objects, foreign_key_info, "parent"
         )
 
     def children(
         self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
     ) -> list:
         return self._related(
-            self._graph().children(self.full_table_name, primary), as_objects, foreign_key_info, "child"
+            self._graph().child_keys(self.full_table_name, primary), as_objects, foreign_key_info, "child"
         )
 
     def ancestors(self, as_objects: bool = False) -> list:
-        names = self._graph().ancestors(self.full_table_name)
+        names = self._graph().ancestors_in_order(self.full_table_name)
         return [FreeTable(self.connection, n) for n in names] if as_objects else names
 
     def descendants(self, as_objects: bool = False) -> list:
@@ -383,7 +383,12 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     # -- drop
     def drop_quick(self) -> None:
-        """Drop this table alone (no dependents, no questions)."""
+        """Drop this table alone (no dependents, no questions).
+
+        Refused (IntegrityError naming the referencing tables, nothing dropped) while tables of
+        any schema refer to it.
+        """
+        refuse_drop(self.connection, [self.full_table_name], f"drop {self.full_table_name}")
         self.connection.query(f"DROP TABLE IF EXISTS {self.full_table_name}")
         self.forget_heading()
         dependencies_of(self.connection).load()
@@ -392,8 +397,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         """Drop this table and every table that depends on it, children first.
 
         With ``safemode`` on, ``confirm`` (or the installed prompt) is asked first with the list.
+        The cascade stays in this table's schema: if a table of another schema refers to one of
+        these, nothing is dropped (IntegrityError naming it; drop that table first).
         """
-        names = self.descendants()
+        self._graph().load()
+        own = f"`{self.database}`."
+        names = [name for name in self.descendants() if name.startswith(own)]
+        refuse_drop(self.connection, names, f"drop {self.full_table_name}")
         if config["safemode"]:
             plan = "\n".join(f"  {n}: {len(FreeTable(self.connection, n))} rows" for n in names)
             question = f"About to drop:\n{plan}\nProceed?"
@@ -404,6 +414,17 @@ class Table(QueryExpression, metaclass=TableMeta):
         self.forget_heading()
         dependencies_of(self.connection).load()
         return True
+
+
+def refuse_drop(connection: Connection, tables: Iterable[str], action: str) -> None:
+    """Raise IntegrityError (naming them) if tables outside ``tables`` refer to any of them."""
+    keys = referencing_keys(connection, tables)
+    if keys:
+        children = ", ".join(dict.fromkeys(key.child for key in keys))
+        raise IntegrityError(
+            f"Cannot {action}: other tables refer to it and nothing was dropped.\n"
+            f"{describe_references(keys)}\nDrop {children} first (their rows refer to the rows that would go)."
+        )
 
 
 def _fk_signature(attr_map: Mapping[str, str], primary: bool) -> tuple:

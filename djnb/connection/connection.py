@@ -18,11 +18,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..dependencies import Dependencies, dependencies_of, foreign_key_hint
 from ..errors import (
     AccessError,
     AuthenticationError,
     ConnectError,
     DataJointError,
+    IntegrityError,
     LostConnectionError,
     QueryError,
     TLSError,
@@ -199,6 +201,12 @@ class Connection:
         row = self.query(*self.dialect.tls_cipher()).fetchone()
         return (row[-1] or None) if row else None
 
+    @property
+    def dependencies(self) -> Dependencies:
+        """The foreign-key graph of the schemas used on this connection (a networkx DiGraph,
+        as DataJoint 0.14's ``conn.dependencies``)."""
+        return dependencies_of(self)
+
     def get_user(self) -> str:
         """The user name and host the server sees (``user@host``)."""
         return self._fetch_value(self.dialect.current_user())
@@ -348,6 +356,9 @@ class Connection:
         text = message if code == -1 else f"{message} ({self.dialect.name} error {code})"
         if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
             text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"
+        if issubclass(cls, IntegrityError) and sql:
+            with suppress(DataJointError):  # best effort: the catalog says which tables are involved
+                text += foreign_key_hint(self, sql)
         if sql and not issubclass(cls, (LostConnectionError, ConnectError)):
             shown = sql if len(sql) <= _MAX_SQL_IN_MESSAGE else sql[:_MAX_SQL_IN_MESSAGE] + " ..."
             text += f"\nStatement: {shown}"

@@ -128,3 +128,84 @@ def test_download_filepath_returns_path_and_checksum(lab, store):
     assert checksum == uuid.UUID(bytes=hashlib.md5(b"trace").digest())
     assert tracked.download_filepath(None) is None
     (item & {"item_id": 2}).delete(safemode=False)
+
+
+# -- item 2: refused drops and foreign-key errors name the referencing table
+
+
+@pytest.fixture
+def linked(server, prefix, request):
+    """Schema `up` (Parent, Lonely, with rows) and schema `down` whose Child refers to Parent."""
+    connection = dj.Connection(**server)
+    tag = request.node.name.split("[")[0][-12:].strip("_")
+    up = dj.Schema(f"{prefix}_up_{tag}", connection=connection, context={})
+
+    @up
+    class Parent(dj.Manual):
+        definition = "pid : int"
+
+    @up
+    class Lonely(dj.Manual):
+        definition = "lid : int"
+
+    @up
+    class Kid(dj.Manual):
+        definition = "-> Parent\nkid : int"
+
+    down = dj.Schema(f"{prefix}_down_{tag}", connection=connection, context={"Parent": Parent})
+
+    @down
+    class Child(dj.Manual):
+        definition = "-> Parent\ncid : int"
+
+    Parent.insert1((1,))
+    Lonely.insert1((1,))
+    Kid.insert1((1, 1))
+    Child.insert1((1, 1))
+    yield up, down, Parent, Lonely, Kid, Child
+    down.drop(force=True)
+    up.drop(force=True)
+    connection.close()
+
+
+def test_drop_of_a_schema_another_schema_refers_to_drops_nothing(linked):
+    up, _, parent, lonely, kid, child = linked
+    with pytest.raises(dj.errors.IntegrityError) as caught:
+        up.drop(force=True)
+    message = str(caught.value)
+    assert child.full_table_name in message and parent.full_table_name in message
+    assert "nothing was dropped" in message and "first" in message
+    assert set(up.list_tables()) == {"parent", "lonely", "kid"}  # the unreferenced tables are still there
+    assert len(lonely()) == 1 and len(kid()) == 1 and len(up.log) > 0
+
+
+def test_table_drops_refused_while_another_schema_refers(linked):
+    up, _, parent, _, kid, child = linked
+    with dj.config(safemode=False):
+        for drop in (parent.drop, parent.drop_quick):
+            with pytest.raises(dj.errors.IntegrityError, match=r"Drop .*child.* first") as caught:
+                drop()
+            assert child.full_table_name in str(caught.value)
+    assert set(up.list_tables()) == {"parent", "lonely", "kid"}  # Kid was not dropped before the refusal
+    assert len(kid()) == 1 and len(parent()) == 1
+
+
+def test_foreign_key_failures_name_the_tables_and_the_fix(linked):
+    _, _, parent, _, _, child = linked
+    with pytest.raises(dj.errors.IntegrityError) as caught:
+        child.insert1((2, 1))  # no parent 2
+    assert parent.full_table_name in str(caught.value) and "Insert the parent rows first" in str(caught.value)
+    with pytest.raises(dj.errors.IntegrityError) as caught:
+        (parent & {"pid": 1}).delete_quick()
+    message = str(caught.value)
+    assert child.full_table_name in message and "use delete()" in message
+    assert len(parent()) == 1
+
+
+def test_drop_within_a_schema_still_cascades(linked):
+    up, down, _, _, _, child = linked
+    with dj.config(safemode=False):
+        assert child.drop() is True
+        parent = dj.FreeTable(up.connection, f"`{up.database}`.`parent`")
+        assert parent.drop() is True
+    assert set(up.list_tables()) == {"lonely"} and down.list_tables() == []
