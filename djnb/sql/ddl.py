@@ -196,18 +196,29 @@ def compile_alter(
     """ALTER TABLE for changes to the comment and secondary attributes (None: nothing to do).
 
     The primary key and indexes cannot change this way (foreign keys are checked by the caller,
-    which can resolve them): that needs a new table.
+    which can resolve them): that needs a new table. Nor can external-store attributes
+    (``blob@store``...) be added, removed or moved to another store: each has a foreign key to
+    its store's table. The index the server made for such a foreign key (it shows in ``old``,
+    read back from the server) is not a change (DataJoint 0.14 refuses these tables: "cannot
+    alter indexes").
     """
 
     def own_key(spec: TableSpec) -> list:
         return [(a.name, a.type) for a in spec.attributes if a.in_key]
 
+    def stored(spec: TableSpec) -> list:
+        return sorted((a.name, a.store) for a in spec.attributes if a.store)
+
+    wanted = {(i.attributes, i.unique) for i in new.indexes}
+    made_for_stores = {((name,), False) for name, _ in stored(old)} - wanted
+
     def indexes(spec: TableSpec) -> list:
-        return sorted((i.attributes, i.unique) for i in spec.indexes)
+        return sorted({(i.attributes, i.unique) for i in spec.indexes} - made_for_stores)
 
     for what, before_, after_ in (
         ("the primary key", own_key(old), own_key(new)),
         ("indexes", indexes(old), indexes(new)),
+        ("external-store attributes (blob@store, attach@store, filepath@store)", stored(old), stored(new)),
     ):
         if before_ != after_:
             raise DefinitionError(

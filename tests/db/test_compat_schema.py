@@ -209,3 +209,47 @@ def test_drop_within_a_schema_still_cascades(linked):
         parent = dj.FreeTable(up.connection, f"`{up.database}`.`parent`")
         assert parent.drop() is True
     assert set(up.list_tables()) == {"lonely"} and down.list_tables() == []
+
+
+# -- item 3: alter() of a table with an external-store attribute
+
+
+def test_alter_of_a_table_with_an_external_attribute(lab, store):
+    schema, _ = lab
+
+    @schema
+    class Scan(dj.Manual):
+        definition = """
+        # scans
+        scan_id : int
+        ---
+        image = null : blob@raw
+        """
+
+    Scan.insert1({"scan_id": 1, "image": np.eye(3)})
+    Scan.definition = """
+    # scans, renamed
+    scan_id : int
+    ---
+    image = null : blob@raw   # the image
+    gain = 1 : int            # added by alter
+    """
+    sql = Scan.alter(prompt=False)
+    assert sql is not None and "ADD `gain`" in sql
+    heading = Scan.heading
+    assert heading.table_comment == "scans, renamed" and heading["image"].comment == "the image"
+    assert heading["image"].store == "raw" and heading["gain"].default is not None
+    assert np.array_equal((Scan & {"scan_id": 1}).fetch1("image"), np.eye(3))
+    assert (Scan & {"scan_id": 1}).fetch1("gain") == 1
+    Scan.insert1({"scan_id": 2, "image": np.ones(2), "gain": 2})
+    tracked = schema.external["raw"]
+    assert {"referencing_table": Scan.full_table_name, "column_name": "image"} in tracked.references
+    assert len(tracked.used()) >= 2  # the store's foreign key is still there
+    assert Scan.alter(prompt=False) is None  # nothing left to change
+
+    Scan.definition += "extra = null : blob@raw\n"
+    with pytest.raises(dj.errors.DefinitionError, match="external-store attributes"):
+        Scan.alter(prompt=False)
+    Scan.definition = Scan.definition.replace("image = null : blob@raw", "image = null : longblob")
+    with pytest.raises(dj.errors.DefinitionError, match="external-store attributes"):
+        Scan.alter(prompt=False)
