@@ -9,6 +9,7 @@ tables selected by the user's algebra. Drawing turns the selection into plain da
 from __future__ import annotations
 
 import functools
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -317,14 +318,42 @@ class Diagram(nx.DiGraph):
         shown = sorted(self.nodes[n]["label"] for n in self.nodes_to_show)
         return f"Diagram of {len(shown)} tables: {', '.join(shown)}"
 
+    def _repr_svg_(self) -> str:
+        """The diagram as SVG text (DataJoint 0.14's ``_repr_svg_``)."""
+        return self.make_svg()
+
+    def make_image(self) -> Any:
+        """The drawn diagram as an image array (height x width x RGBA floats), read from the PNG
+        with matplotlib, as DataJoint 0.14 returns it. Needs matplotlib (``djnb[jupyter]``)."""
+        return _pyplot().imread(io.BytesIO(self.make_png()))
+
     def draw(self) -> None:
-        """Show the diagram where it can be shown (in Jupyter, with ``%load_ext djnb``)."""
-        if hooks.show is None:
-            raise DataJointError(
-                "draw() shows diagrams in Jupyter. Elsewhere save one: diagram.save('pipeline.svg') "
-                "(or .png, .pdf, .mmd)."
-            )
-        hooks.show(self)
+        """Show the diagram with matplotlib (``imshow``, axes off, ``plt.show()``), as 0.14 does.
+
+        Without matplotlib, a Jupyter session with ``%load_ext djnb`` shows it inline instead.
+        """
+        try:
+            pyplot = _pyplot()
+        except DataJointError:
+            if hooks.show is None:
+                raise
+            hooks.show(self)
+            return
+        pyplot.imshow(self.make_image())
+        pyplot.gca().axis("off")
+        pyplot.show()
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot (an optional extra, imported only when a diagram is drawn as an image)."""
+    try:
+        from matplotlib import pyplot  # optional third-party package
+    except ImportError:
+        raise DataJointError(
+            "Diagram.make_image() and draw() need matplotlib: pip install 'djnb[jupyter]' "
+            "(or pip install matplotlib). make_svg(), make_png() and save() work without it."
+        ) from None
+    return pyplot
 
 
 ERD = Di = Diagram

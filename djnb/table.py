@@ -284,7 +284,8 @@ class Table(QueryExpression, metaclass=TableMeta):
         )
 
     def ancestors(self, as_objects: bool = False) -> list:
-        names = self._graph().ancestors_in_order(self.full_table_name)
+        """This table and the tables it depends on, children before parents (as 0.14)."""
+        names = self._graph().ancestors(self.full_table_name)
         return [FreeTable(self.connection, n) for n in names] if as_objects else names
 
     def descendants(self, as_objects: bool = False) -> list:

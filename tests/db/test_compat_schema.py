@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -253,3 +254,76 @@ def test_alter_of_a_table_with_an_external_attribute(lab, store):
     Scan.definition = Scan.definition.replace("image = null : blob@raw", "image = null : longblob")
     with pytest.raises(dj.errors.DefinitionError, match="external-store attributes"):
         Scan.alter(prompt=False)
+
+
+# -- item 4: Diagram's images and conn.dependencies as 0.14's networkx graph
+
+
+def test_diagram_svg_image_and_draw(lab):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    schema, _ = lab
+    diagram = dj.Diagram(schema)
+    svg = diagram._repr_svg_()
+    assert isinstance(svg, str) and "<svg" in svg and "Item" in svg
+    image = diagram.make_image()
+    assert isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] in (3, 4)
+    assert image.shape[0] > 10 and image.shape[1] > 10
+    pyplot.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plt.show() on the non-interactive Agg backend warns
+        diagram.draw()
+    axes = pyplot.gca()
+    assert len(axes.images) == 1 and not axes.axison
+    pyplot.close("all")
+
+
+def test_connection_dependencies_is_the_networkx_graph_of_0_14(lab):
+    nx = pytest.importorskip("networkx")
+    schema, _ = lab
+
+    @schema
+    class Animal(dj.Manual):
+        definition = "animal_id : int"
+
+    @schema
+    class Pairing(dj.Manual):
+        definition = """
+        -> Animal
+        pairing : int
+        ---
+        -> [nullable] Animal.proj(mate='animal_id')
+        """
+
+    deps = schema.connection.dependencies
+    assert isinstance(deps, nx.DiGraph) and deps is schema.connection.dependencies
+    deps.load()
+    deps.load(force=False)
+    animal, pairing = Animal.full_table_name, Pairing.full_table_name
+    assert animal == f"`{schema.database}`.`animal`" and animal in deps and pairing in deps
+    assert deps.nodes[animal] == {"primary_key": {"animal_id"}}
+    parents = deps.parents(pairing)
+    alias = next(node for node in parents if node.isdigit())  # the renamed key's alias node, as 0.14
+    assert parents[animal] == {
+        "attr_map": {"animal_id": "animal_id"},
+        "primary": True,
+        "aliased": False,
+        "multi": True,
+    }
+    assert parents[alias] == {
+        "attr_map": {"mate": "animal_id"},
+        "primary": False,
+        "aliased": True,
+        "multi": True,
+    }
+    assert set(deps.children(animal)) == {pairing, alias} and deps.parents(pairing, primary=True) == {
+        animal: parents[animal]
+    }
+    assert deps.descendants(animal) == [animal, pairing]
+    assert list(deps.ancestors(pairing)) == [pairing, animal]
+    assert nx.descendants(deps, animal) == {pairing, alias}
+    assert nx.ancestors(deps, pairing) == {animal, alias}
+    assert Pairing.ancestors() == [pairing, animal] and Animal.descendants() == [animal, pairing]
+    assert deps.topo_sort().index(animal) < deps.topo_sort().index(pairing)
