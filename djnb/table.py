@@ -195,6 +195,7 @@ class Table(QueryExpression, metaclass=TableMeta):
             declaration = compile_create_table(
                 self.database, self.table_name, spec, parents, self.connection.dialect,
                 lambda attr: self._adapter_type(attr, context or {}), classify_type,
+                hidden_timestamp=bool(config["add_hidden_timestamp"]),
             )  # fmt: skip
         except DefinitionError as err:
             err.table = self.full_table_name
@@ -487,6 +488,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
     emitted: set[int] = set()
     in_key = True
     for attribute in heading.attributes:
+        if attribute.is_hidden:
+            continue  # e.g. the hidden timestamp: not part of the definition (as 0.14)
         if in_key and not attribute.in_key:
             lines.append("---")
             in_key = False
@@ -539,6 +542,7 @@ def declare_external_table(connection: Connection, schema: str, store: str) -> N
         )
     spec = parse_definition(EXTERNAL_DEFINITION)
     declaration = compile_create_table(
-        schema, f"~external_{store}", spec, [], connection.dialect, lambda a: "", classify_type
-    )
+        schema, f"~external_{store}", spec, [], connection.dialect, lambda a: "", classify_type,
+        hidden_timestamp=bool(config["add_hidden_timestamp"]),
+    )  # fmt: skip
     connection.query(declaration.sql)

@@ -6,6 +6,7 @@ or talks to a database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -102,6 +103,12 @@ def inherited_column_sql(name: str, parent_attribute: Attribute, nullable: bool,
     return f"{dialect.quote(name)} {parent_attribute.sql_type} {null}COMMENT {sql_literal(comment)}"
 
 
+def hidden_timestamp_name(schema: str, table: str) -> str:
+    """DataJoint 0.14's hidden timestamp column: ``_<sha1 of "schema.table">_timestamp``; the
+    leading underscore hides it from headings, fetch and insert."""
+    return f"_{hashlib.sha1(f'{schema}.{table}'.encode()).hexdigest()}_timestamp"
+
+
 def compile_create_table(
     schema: str,
     table: str,
@@ -110,8 +117,13 @@ def compile_create_table(
     dialect: Dialect,
     adapter_type: AdapterLookup,
     classify: Classifier,
+    hidden_timestamp: bool = False,
 ) -> Declaration:
-    """The CREATE TABLE statement for ``spec`` with foreign keys resolved to ``parents``."""
+    """The CREATE TABLE statement for ``spec`` with foreign keys resolved to ``parents``.
+
+    ``hidden_timestamp`` (``dj.config["add_hidden_timestamp"]``, DataJoint 0.14.2+) adds the
+    hidden column ``hidden_timestamp_name(schema, table)`` after the attributes, as 0.14 does.
+    """
     if len(table) > MAX_TABLE_NAME:
         raise DefinitionError(
             f"table name `{table}` is {len(table)} characters long; the limit is {MAX_TABLE_NAME}",
@@ -174,6 +186,10 @@ def compile_create_table(
     if not primary_key:
         raise DefinitionError(
             "the table has no primary key", hint="Declare at least one attribute above ---."
+        )
+    if hidden_timestamp:
+        columns.append(
+            f"{q(hidden_timestamp_name(schema, table))} timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP"
         )
     body = [*columns, f"PRIMARY KEY ({', '.join(map(q, primary_key))})", *constraints, *indexes]
     sql = (

@@ -327,3 +327,52 @@ def test_connection_dependencies_is_the_networkx_graph_of_0_14(lab):
     assert nx.ancestors(deps, pairing) == {animal, alias}
     assert Pairing.ancestors() == [pairing, animal] and Animal.descendants() == [animal, pairing]
     assert deps.topo_sort().index(animal) < deps.topo_sort().index(pairing)
+
+
+# -- item 5: config["add_hidden_timestamp"]
+
+
+def test_add_hidden_timestamp_declares_datajoint_hidden_column(lab):
+    schema, _ = lab
+    with dj.config(add_hidden_timestamp=True):
+
+        @schema
+        class Stamped(dj.Manual):
+            definition = """
+            # stamped rows
+            stamp_id : int
+            ---
+            value : float
+            """
+
+    @schema
+    class Plain(dj.Manual):
+        definition = "plain_id : int"
+
+    # DataJoint 0.14.2's name: "_" + sha1 of "schema.table" + "_timestamp"
+    hidden = "_" + hashlib.sha1(f"{schema.database}.stamped".encode()).hexdigest() + "_timestamp"
+    connection = schema.connection
+    columns = {
+        row["Field"]: row
+        for row in connection.query(*connection.dialect.columns(schema.database, "stamped"), as_dict=True)
+    }
+    assert list(columns) == ["stamp_id", "value", hidden]
+    assert columns[hidden]["Type"] == "timestamp" and columns[hidden]["Null"] == "NO"
+    assert str(columns[hidden]["Default"]).lower().startswith("current_timestamp")
+    assert [a.name for a in Plain.heading.attributes] == ["plain_id"]  # only while the setting is on
+    heading = Stamped.heading
+    assert heading.names == ["stamp_id", "value"] and heading.secondary_attributes == ["value"]
+    Stamped.insert1({"stamp_id": 1, "value": 0.5})
+    Stamped.insert1((2, 1.5))
+    assert Stamped.fetch(as_dict=True) == [{"stamp_id": 1, "value": 0.5}, {"stamp_id": 2, "value": 1.5}]
+    assert set((Stamped & {"stamp_id": 1}).fetch1()) == {"stamp_id", "value"}
+    assert hidden not in Stamped.describe() and hidden not in repr(Stamped())
+    stamps = connection.query(f"SELECT `{hidden}` FROM {Stamped.full_table_name}").fetchall()
+    assert len(stamps) == 2 and all(row[0] is not None for row in stamps)
+    Stamped.definition = Stamped.definition.replace("value : float", "value : float  # now commented")
+    sql = Stamped.alter(prompt=False)
+    assert sql is not None and hidden not in sql  # alter keeps the hidden column
+    assert hidden in {
+        row["Field"]
+        for row in connection.query(*connection.dialect.columns(schema.database, "stamped"), as_dict=True)
+    }
