@@ -122,7 +122,8 @@ class Dependencies(nx.DiGraph):
     def _build_graph(self) -> None:
         super().clear()
         for name, key in self.primary_keys.items():
-            self.add_node(name, primary_key=set(key))
+            if "`.`~" not in name:  # hidden tables (~log, ~jobs, ~external_*) are not nodes, as in 0.14
+                self.add_node(name, primary_key=set(key))
         aliases = 0
         for key in self.keys:
             if key.parent not in self:

@@ -303,6 +303,7 @@ def test_connection_dependencies_is_the_networkx_graph_of_0_14(lab):
     deps.load(force=False)
     animal, pairing = Animal.full_table_name, Pairing.full_table_name
     assert animal == f"`{schema.database}`.`animal`" and animal in deps and pairing in deps
+    assert f"`{schema.database}`.`~log`" not in deps  # hidden tables are not nodes, as in 0.14
     assert deps.nodes[animal] == {"primary_key": {"animal_id"}}
     parents = deps.parents(pairing)
     alias = next(node for node in parents if node.isdigit())  # the renamed key's alias node, as 0.14
