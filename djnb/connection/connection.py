@@ -124,6 +124,12 @@ class Connection:
         """The server's id of the current session (changes after a reconnect)."""
         return self._connection_id
 
+    @property
+    def dependencies(self) -> Dependencies:
+        """The foreign-key graph of the schemas used on this connection (a networkx DiGraph,
+        as DataJoint 0.14's ``conn.dependencies``)."""
+        return dependencies_of(self)
+
     def __repr__(self) -> str:
         state = "connected" if self._session is not None else "disconnected"
         if self._info.backend == "sqlite":
@@ -200,12 +206,6 @@ class Connection:
         """The TLS cipher of the session, or None if it is not encrypted."""
         row = self.query(*self.dialect.tls_cipher()).fetchone()
         return (row[-1] or None) if row else None
-
-    @property
-    def dependencies(self) -> Dependencies:
-        """The foreign-key graph of the schemas used on this connection (a networkx DiGraph,
-        as DataJoint 0.14's ``conn.dependencies``)."""
-        return dependencies_of(self)
 
     def get_user(self) -> str:
         """The user name and host the server sees (``user@host``)."""
