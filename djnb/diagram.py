@@ -66,6 +66,17 @@ def _schemas_of(source: Any) -> tuple[Any, list[str], list[str]]:
     return schema.connection, [schema.database], []
 
 
+class SVGText(str):
+    """SVG markup that notebooks display as the drawing (``_repr_svg_``)."""
+
+    @property
+    def data(self) -> str:
+        return str(self)
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+
 class Diagram(nx.DiGraph):
     """The tables of ``source`` and their foreign keys.
 
@@ -279,8 +290,10 @@ class Diagram(nx.DiGraph):
         """The diagram as a Mermaid flowchart (for Markdown, GitHub, documentation)."""
         return render_mermaid(self._draw_graph())
 
-    def make_svg(self) -> str:
-        return render_graphviz(self.make_dot(), "svg").decode()
+    def make_svg(self) -> SVGText:
+        """The drawn diagram as SVG text; like 0.14's (an IPython SVG) it displays as the
+        drawing when it is the last expression of a notebook cell, and has ``.data``."""
+        return SVGText(render_graphviz(self.make_dot(), "svg").decode())
 
     def make_png(self) -> bytes:
         return render_graphviz(self.make_dot(), "png")
@@ -320,7 +333,7 @@ class Diagram(nx.DiGraph):
 
     def _repr_svg_(self) -> str:
         """The diagram as SVG text (DataJoint 0.14's ``_repr_svg_``)."""
-        return self.make_svg()
+        return str(self.make_svg())
 
     def make_image(self) -> Any:
         """The drawn diagram as an image array (height x width x RGBA floats), read from the PNG

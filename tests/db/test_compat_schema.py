@@ -268,6 +268,8 @@ def test_diagram_svg_image_and_draw(lab):
     diagram = dj.Diagram(schema)
     svg = diagram._repr_svg_()
     assert isinstance(svg, str) and "<svg" in svg and "Item" in svg
+    made = diagram.make_svg()  # 0.14 returns an IPython SVG: displayable, with .data
+    assert made == svg and made.data == svg and made._repr_svg_() == svg
     image = diagram.make_image()
     assert isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] in (3, 4)
     assert image.shape[0] > 10 and image.shape[1] > 10
