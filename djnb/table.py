@@ -50,7 +50,7 @@ CLASS_LEVEL = frozenset({
     "parents", "children", "ancestors", "descendants", "parts", "drop", "drop_quick", "keys",
     "to_dicts", "to_pandas", "to_arrays", "make_sql", "size_on_disk", "is_declared",
     "connection", "node", "insert", "insert1", "update1", "delete", "delete_quick",
-    "populate", "progress", "key_source", "external",
+    "populate", "progress", "key_source",
 })  # fmt: skip
 
 
@@ -488,12 +488,12 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
     emitted: set[int] = set()
     in_key = True
     for attribute in heading.attributes:
-        if attribute.is_hidden:
-            continue  # e.g. the hidden timestamp: not part of the definition (as 0.14)
         if in_key and not attribute.in_key:
             lines.append("---")
             in_key = False
         seen.add(attribute.name)
+        if attribute.is_hidden:
+            continue  # e.g. the hidden timestamp: not part of the definition (as 0.14)
         inherited = False
         for number, (parent, info) in enumerate(parents):
             if attribute.name not in info["attr_map"]:
@@ -517,6 +517,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
             lines.append(f"->{props} {ref}")
         if not inherited:
             lines.append(attribute.definition_line())  # padded exactly as DataJoint pads it
+    if lines and lines[-1] == "---":  # only hidden attributes follow the primary key
+        lines.pop()
     for index in indexes.values():
         lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(index.attributes)})")
     return "\n".join(lines) + "\n"

@@ -348,9 +348,17 @@ def test_add_hidden_timestamp_declares_datajoint_hidden_column(lab):
             value : float
             """
 
+        @schema
+        class KeyOnly(dj.Manual):
+            definition = "key_only_id : int"
+
     @schema
     class Plain(dj.Manual):
         definition = "plain_id : int"
+
+    assert KeyOnly.heading.names == ["key_only_id"]
+    assert "---" not in KeyOnly.describe() and "_timestamp" not in KeyOnly.describe()
+    assert KeyOnly.alter(prompt=False) is None  # the hidden column is no difference
 
     # DataJoint 0.14.2's name: "_" + sha1 of "schema.table" + "_timestamp"
     hidden = "_" + hashlib.sha1(f"{schema.database}.stamped".encode()).hexdigest() + "_timestamp"
@@ -362,7 +370,8 @@ def test_add_hidden_timestamp_declares_datajoint_hidden_column(lab):
     assert list(columns) == ["stamp_id", "value", hidden]
     assert columns[hidden]["Type"] == "timestamp" and columns[hidden]["Null"] == "NO"
     assert str(columns[hidden]["Default"]).lower().startswith("current_timestamp")
-    assert [a.name for a in Plain.heading.attributes] == ["plain_id"]  # only while the setting is on
+    plain = connection.query(*connection.dialect.columns(schema.database, "plain"), as_dict=True).fetchall()
+    assert [row["Field"] for row in plain] == ["plain_id"]  # only while the setting is on
     heading = Stamped.heading
     assert heading.names == ["stamp_id", "value"] and heading.secondary_attributes == ["value"]
     Stamped.insert1({"stamp_id": 1, "value": 0.5})
