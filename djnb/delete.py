@@ -74,7 +74,7 @@ def plan(query: Any) -> dict[str, Any]:
         child_schema, child_table = name.strip("`").split("`.`")
         heading = catalog.load_heading(query.connection, child_schema, child_table)
         conditions, everything = [], False
-        for key in graph.parents(name):
+        for key in graph.parent_keys(name):
             parent = affected.get(key.parent)
             if parent is None:
                 continue

@@ -9,6 +9,7 @@ tables selected by the user's algebra. Drawing turns the selection into plain da
 from __future__ import annotations
 
 import functools
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -65,6 +66,17 @@ def _schemas_of(source: Any) -> tuple[Any, list[str], list[str]]:
     return schema.connection, [schema.database], []
 
 
+class SVGText(str):
+    """SVG markup that notebooks display as the drawing (``_repr_svg_``)."""
+
+    @property
+    def data(self) -> str:
+        return str(self)
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+
 class Diagram(nx.DiGraph):
     """The tables of ``source`` and their foreign keys.
 
@@ -109,12 +121,12 @@ class Diagram(nx.DiGraph):
         graph = dependencies_of(self.connection)
         graph.load(schemas)
         while True:  # parents in other schemas: load their schemas too, so `- n` can reach them
-            wanted = {split_name(n)[0] for n in graph.nodes} - graph.schemas
+            wanted = {split_name(n)[0] for n in graph.tables} - graph.schemas
             if not wanted:
                 break
             graph.load(wanted)
-        hidden = {n for n in graph.nodes if split_name(n)[1].startswith("~")}  # ~log, ~jobs, ~external_*
-        for name in graph.nodes - hidden:
+        hidden = {n for n in graph.tables if split_name(n)[1].startswith("~")}  # ~log, ~jobs, ~external_*
+        for name in graph.tables - hidden:
             tier, label = tier_and_label(split_name(name)[1])
             self.add_node(
                 name, node_type=tier, label=label, primary_key=set(graph.primary_keys.get(name, ()))
@@ -278,8 +290,10 @@ class Diagram(nx.DiGraph):
         """The diagram as a Mermaid flowchart (for Markdown, GitHub, documentation)."""
         return render_mermaid(self._draw_graph())
 
-    def make_svg(self) -> str:
-        return render_graphviz(self.make_dot(), "svg").decode()
+    def make_svg(self) -> SVGText:
+        """The drawn diagram as SVG text; like 0.14's (an IPython SVG) it displays as the
+        drawing when it is the last expression of a notebook cell, and has ``.data``."""
+        return SVGText(render_graphviz(self.make_dot(), "svg").decode())
 
     def make_png(self) -> bytes:
         return render_graphviz(self.make_dot(), "png")
@@ -317,14 +331,42 @@ class Diagram(nx.DiGraph):
         shown = sorted(self.nodes[n]["label"] for n in self.nodes_to_show)
         return f"Diagram of {len(shown)} tables: {', '.join(shown)}"
 
+    def _repr_svg_(self) -> str:
+        """The diagram as SVG text (DataJoint 0.14's ``_repr_svg_``)."""
+        return str(self.make_svg())
+
+    def make_image(self) -> Any:
+        """The drawn diagram as an image array (height x width x RGBA floats), read from the PNG
+        with matplotlib, as DataJoint 0.14 returns it. Needs matplotlib (``djnb[jupyter]``)."""
+        return _pyplot().imread(io.BytesIO(self.make_png()))
+
     def draw(self) -> None:
-        """Show the diagram where it can be shown (in Jupyter, with ``%load_ext djnb``)."""
-        if hooks.show is None:
-            raise DataJointError(
-                "draw() shows diagrams in Jupyter. Elsewhere save one: diagram.save('pipeline.svg') "
-                "(or .png, .pdf, .mmd)."
-            )
-        hooks.show(self)
+        """Show the diagram with matplotlib (``imshow``, axes off, ``plt.show()``), as 0.14 does.
+
+        Without matplotlib, a Jupyter session with ``%load_ext djnb`` shows it inline instead.
+        """
+        try:
+            pyplot = _pyplot()
+        except DataJointError:
+            if hooks.show is None:
+                raise
+            hooks.show(self)
+            return
+        pyplot.imshow(self.make_image())
+        pyplot.gca().axis("off")
+        pyplot.show()
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot (an optional extra, imported only when a diagram is drawn as an image)."""
+    try:
+        from matplotlib import pyplot  # optional third-party package
+    except ImportError:
+        raise DataJointError(
+            "Diagram.make_image() and draw() need matplotlib: pip install 'djnb[jupyter]' "
+            "(or pip install matplotlib). make_svg(), make_png() and save() work without it."
+        ) from None
+    return pyplot
 
 
 ERD = Di = Diagram

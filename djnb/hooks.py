@@ -15,6 +15,8 @@ confirm: Callable[[str], bool] | None = None
 secret: Callable[[str], str | None] | None = None
 #: external(connection, schema, store) -> the store's tracking table (installed by djnb.stores)
 external: Callable[[Any, str, str], Any] | None = None
+#: external_mapping(connection, schema) -> the schema's store mapping (``Table.external``; djnb.stores)
+external_mapping: Callable[[Any, str], Any] | None = None
 
 #: show(obj) displays a rich object (a Diagram's draw()); the Jupyter layer installs it.
 show: Callable[[Any], None] | None = None

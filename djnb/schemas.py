@@ -10,6 +10,7 @@ as DataJoint 0.14 does.
 from __future__ import annotations
 
 import getpass
+import logging
 import platform
 import sys
 import types
@@ -25,10 +26,12 @@ from .insert import insert_rows
 from .jobs import JobTable
 from .populate import Computed, Imported
 from .settings import config
-from .stores import ExternalMapping
-from .table import FreeTable, Table, camel_case, class_names, describe_table
+from .stores import ExternalMapping, external_mapping
+from .table import FreeTable, Table, camel_case, class_names, describe_table, refuse_drop
 from .tiers import Lookup, Manual, Part, tier_of
 from .version import __version__
+
+logger = logging.getLogger("djnb")
 
 LOG_DEFINITION = """# event logging table for `{schema}`
 id       :int unsigned auto_increment     # event order id
@@ -39,6 +42,50 @@ user     :varchar(255)                    # user@host
 host=""  :varchar(255)                    # system hostname
 event="" :varchar(255)                    # event message
 """
+
+
+class LogTable(FreeTable):
+    """``~log``: the schema's event log (DataJoint 0.14's ``Log``), a table that is also callable.
+
+    ``log(event)`` adds a row (user, host, version, event); the table is declared on first use
+    unless ``skip_logging`` (a schema that may not create tables). ``delete()`` and ``drop()``
+    act at once, without cascade or questions, as 0.14's do.
+    """
+
+    def __init__(self, connection: Connection, database: str, skip_logging: bool = False) -> None:
+        super().__init__(connection, f"`{database}`.`~log`")
+        self.skip_logging = skip_logging
+        self.definition = LOG_DEFINITION.format(schema=database)
+        if not skip_logging and not self.is_declared:
+            self.declare({})
+
+    def __call__(self, event: str, skip_logging: bool | None = None) -> None:
+        """Add ``event`` (cut to 255 characters); a failure is logged, never raised (as 0.14)."""
+        if self.skip_logging if skip_logging is None else skip_logging:
+            return
+        node = platform.node()
+        dialect = self.connection.dialect
+        sql = dialect.insert(self.full_table_name, ["version", "user", "host", "event"])
+        try:
+            self.connection.query(
+                sql,
+                (
+                    f"{__version__}djnb"[:12],
+                    f"{getpass.getuser()}@{node}"[:255],
+                    node[:255],
+                    str(event)[:255],
+                ),
+            )
+        except DataJointError as err:
+            logger.warning("Could not log the event %r in %s: %s", event, self.full_table_name, err)
+
+    def delete(self) -> int:  # type: ignore[override]
+        """Delete the (restricted) rows at once; returns how many."""
+        return self.delete_quick(get_count=True)
+
+    def drop(self) -> None:  # type: ignore[override]
+        """Drop ``~log`` at once."""
+        self.drop_quick()
 
 
 class Schema:
@@ -61,6 +108,7 @@ class Schema:
         self.add_objects = dict(add_objects or {})
         self._classes: dict[str, type[Table]] = {}
         self._pending: list[type[Table]] = []
+        self._log: LogTable | None = None
         if schema_name is not None:
             self.activate(schema_name)
 
@@ -161,33 +209,44 @@ class Schema:
 
     # -- the ~log table
     def _declare_log(self) -> None:
-        log_class = type("Log", (Table,), {"definition": LOG_DEFINITION.format(schema=self.database)})
-        log_class._name = classmethod(lambda cls: "~log")  # type: ignore[method-assign]
-        log_class.database, log_class._connection = self.database, self.connection
-        if not log_class().is_declared:
-            log_class().declare({})
+        self._log = LogTable(self.connection, self.database, skip_logging=not self.create_tables)
 
-    def log(self, event: str) -> None:
-        """Add an event to the schema's ``~log`` (DataJoint's layout)."""
-        if self.database is None or not self.create_tables:
-            return
-        user = f"{getpass.getuser()}@{platform.node()}"[:255]
-        dialect = self.connection.dialect
-        sql = dialect.insert(dialect.table_name(self.database, "~log"), ["version", "user", "host", "event"])
-        self.connection.query(sql, (f"{__version__}djnb"[:12], user, platform.node()[:255], event[:255]))
+    @property
+    def log(self) -> LogTable:
+        """The schema's ``~log`` table: queryable like any table, and callable to add an event.
+
+        As in DataJoint 0.14: ``schema.log.fetch()``, ``schema.log & 'event LIKE "Declared%"'``,
+        ``schema.log("my event")``. A schema that may not create tables writes no events.
+        """
+        self._require()
+        if self._log is None or self._log.connection is not self.connection:
+            self._log = LogTable(self.connection, self.database, skip_logging=not self.create_tables)
+        return self._log
 
     # -- inspection
     @property
     def external(self) -> ExternalMapping:
         """``schema.external[store]``: the store's tracking table (``used``, ``unused``, ``delete``)."""
         self._require()
-        return ExternalMapping(self.connection, self.database)
+        return external_mapping(self.connection, self.database)
 
     @property
     def jobs(self) -> JobTable:
         """The schema's ``~jobs`` table (created on first use)."""
         self._require()
         return JobTable(self.connection, self.database)
+
+    @property
+    def size_on_disk(self) -> int:
+        """Bytes of data and indexes of all the schema's tables, hidden ones included (as 0.14)."""
+        self._require()
+        return sum(
+            status.data_length + status.index_length
+            for status in (
+                catalog.load_status(self.connection, self.database, table)
+                for table in catalog.list_tables(self.connection, self.database)
+            )
+        )
 
     @property
     def exists(self) -> bool:
@@ -277,10 +336,16 @@ class Schema:
         return filename
 
     def drop(self, force: bool = False, confirm: Callable[[str], bool] | None = None) -> bool:
-        """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off."""
+        """Drop the whole schema (all its tables). Asks first unless ``force`` or safemode is off.
+
+        Checked first: while a table of another schema refers to one of its tables, nothing is
+        dropped (IntegrityError naming the referencing tables).
+        """
         self._require()
         if not self.exists:
             return False
+        tables = [f"`{self.database}`.`{t}`" for t in catalog.list_tables(self.connection, self.database)]
+        refuse_drop(self.connection, tables, f"drop the schema `{self.database}`")
         if config["safemode"] and not force:
             plan = "\n".join(
                 f"  {name}: {len(FreeTable(self.connection, f'`{self.database}`.`{name}`'))} rows"

@@ -12,8 +12,8 @@ import io
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from . import hooks
@@ -378,8 +378,13 @@ class ExternalTable(FreeTable):
         self._track_many(["hash", "size", "filepath", "contents_hash"], new)
         return [ids[Path(f)] for f in files]
 
-    def download_filepath(self, object_id: uuid.UUID) -> str:
-        return self.download_filepaths([object_id])[object_id]
+    def download_filepath(self, object_id: uuid.UUID | None) -> tuple[str, uuid.UUID | None] | None:
+        """``(local path, contents checksum)`` of a tracked file, downloaded to the stage if
+        missing, as DataJoint 0.14 returns it (None for None)."""
+        if object_id is None:
+            return None
+        path = self.download_filepaths([object_id])[object_id]
+        return path, self.rows([object_id], "contents_hash")[object_id]["contents_hash"]
 
     def download_filepaths(self, object_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Local paths of tracked files: one query for their rows, then concurrent downloads of
@@ -404,19 +409,23 @@ class ExternalTable(FreeTable):
         return dict(zip(rows, concurrently(download, rows.values(), self.backend.threads), strict=True))
 
     # -- cleanup
-    def references(self) -> list[tuple[str, str]]:
-        """(table, column) pairs of the schema that reference this store."""
+    @property
+    def references(self) -> list[dict[str, str]]:
+        """The columns that refer to this store, as 0.14 lists them: dicts with
+        ``referencing_table`` (`schema`.`table`) and ``column_name``."""
         rows = self.connection.query(*self.connection.dialect.foreign_keys([self.database])).fetchall()
         return [
-            (table, column)
+            {"referencing_table": f"`{self.database}`.`{table}`", "column_name": column}
             for _, _, table, column, parent_schema, parent_table, _ in rows
             if (parent_schema, parent_table) == (self.database, self.table_name)
         ]
 
     def used(self) -> Any:
+        """The tracked objects some row refers to (a query of this table)."""
         return self & self._referencing()
 
     def unused(self) -> Any:
+        """The tracked objects no row refers to (a query of this table)."""
         return self - self._referencing()
 
     def _referencing(self) -> list:
@@ -424,46 +433,84 @@ class ExternalTable(FreeTable):
         return [
             # non-null references only: NOT IN over a NULL would match nothing
             U("hash")
-            & (FreeTable(self.connection, f"`{self.database}`.`{table}`") - {column: None}).proj(hash=column)
-            for table, column in self.references()
+            & (FreeTable(self.connection, ref["referencing_table"]) - {ref["column_name"]: None}).proj(
+                hash=ref["column_name"]
+            )
+            for ref in self.references
         ]
 
-    def delete(self, delete_external_files: bool = True, limit: int | None = None) -> list:
-        """Remove unused objects (tracking rows, and files when asked); returns what failed."""
+    def external_path(self, relative: PurePosixPath) -> PurePath:
+        """Where an object is: a local path for file stores, the object key for s3 stores."""
+        if isinstance(self.backend, FileBackend):
+            return self.backend.path(relative)
+        return PurePosixPath(self.backend.key(relative))
+
+    def _relative_path(self, row: dict) -> PurePosixPath:
+        if row["filepath"]:
+            return PurePosixPath(row["filepath"])
+        suffix = "." + row["attachment_name"] if row["attachment_name"] else ""
+        return self.object_path(row["hash"], suffix)
+
+    def fetch_external_paths(self, **fetch_kwargs: Any) -> list[tuple[uuid.UUID, PurePath]]:
+        """``(hash, path)`` of the objects of this query (``fetch`` options apply), as 0.14."""
+        rows = self.fetch("hash", "attachment_name", "filepath", **{**fetch_kwargs, "as_dict": True})
+        return [(row["hash"], self.external_path(self._relative_path(row))) for row in rows]
+
+    def delete(  # type: ignore[override]
+        self,
+        *,
+        delete_external_files: bool = True,
+        limit: int | None = None,
+        display_progress: bool = False,
+        errors_as_string: bool = True,
+    ) -> list[tuple[uuid.UUID, PurePath, Any]]:
+        """Remove the objects no row refers to: their tracking rows, and their files when
+        ``delete_external_files``. Returns ``(hash, path, error)`` for each file that could not be
+        removed (its tracking row is kept), as DataJoint 0.14 does. ``display_progress`` is
+        accepted for 0.14's signature; the core shows no progress."""
+        if delete_external_files not in (True, False):
+            raise DataJointError("delete_external_files must be True or False in external[store].delete().")
         rows = self.unused().fetch("hash", "attachment_name", "filepath", as_dict=True, limit=limit)
-        failed = []
+        failed: list[tuple[uuid.UUID, PurePath, Any]] = []
         for row in rows:
-            object_id = row["hash"]
-            path = (
-                PurePosixPath(row["filepath"]) if row["filepath"]
-                else self.object_path(object_id, "." + row["attachment_name"] if row["attachment_name"] else "")
-            )  # fmt: skip
+            object_id, relative = row["hash"], self._relative_path(row)
             try:
                 if delete_external_files:
-                    self.backend.remove(path)
-                (self & {"hash": object_id.bytes}).delete_quick()
-            except Exception as error:
-                failed.append((object_id, error))
+                    self.backend.remove(relative)
+            except Exception as error:  # any backend error: report it, keep the row
+                failed.append(
+                    (object_id, self.external_path(relative), str(error) if errors_as_string else error)
+                )
+                continue
+            (self & {"hash": object_id.bytes}).delete_quick()
         return failed
 
 
 _MAPPINGS: dict[tuple[int, str], ExternalMapping] = {}
 
 
-def external_table(connection: Connection, schema: str, store: str) -> ExternalTable:
-    """The tracking table of ``store`` in ``schema`` (cached per connection)."""
+def external_mapping(connection: Connection, schema: str) -> ExternalMapping:
+    """``schema.external`` (and ``Table.external``): one mapping per connection and schema."""
     key = (id(connection), schema)
     mapping = _MAPPINGS.get(key)
     if mapping is None or mapping.connection is not connection:
         mapping = _MAPPINGS[key] = ExternalMapping(connection, schema)
-    return mapping[store]
+    return mapping
+
+
+def external_table(connection: Connection, schema: str, store: str) -> ExternalTable:
+    """The tracking table of ``store`` in ``schema`` (cached per connection)."""
+    return external_mapping(connection, schema)[store]
 
 
 hooks.external = external_table
+hooks.external_mapping = external_mapping
 
 
-class ExternalMapping:
-    """``schema.external[store]``."""
+class ExternalMapping(Mapping):
+    """``schema.external``: store name -> its ``ExternalTable`` (``~external_<store>``), made
+    (and declared) on first access, as DataJoint 0.14's mapping. ``len`` and iteration cover
+    the stores used so far."""
 
     def __init__(self, connection: Connection, schema: str) -> None:
         self.connection, self.schema = connection, schema
@@ -473,3 +520,16 @@ class ExternalMapping:
         if store not in self.tables:
             self.tables[store] = ExternalTable(self.connection, self.schema, store)
         return self.tables[store]
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    def __repr__(self) -> str:
+        stores = "".join(
+            f"\n    {name!r} {table.spec['protocol']}:{table.spec['location']}"
+            for name, table in self.tables.items()
+        )
+        return f"External file tables for schema `{self.schema}`:{stores}"

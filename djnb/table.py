@@ -18,8 +18,8 @@ from . import catalog, hooks
 from .connection import Connection
 from .definition import classify_type, parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec
-from .dependencies import Dependencies, dependencies_of
-from .errors import DataJointError, DefinitionError, MissingDefinitionError
+from .dependencies import Dependencies, dependencies_of, describe_references, referencing_keys
+from .errors import DataJointError, DefinitionError, IntegrityError, MissingDefinitionError
 from .expression import QueryExpression
 from .heading import Heading
 from .insert import insert_rows, update_row
@@ -208,6 +208,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         status = catalog.load_status(self.connection, self.database, self.table_name)
         return status.data_length + status.index_length
 
+    @property
+    def external(self) -> Any:
+        """The schema's external stores, ``table.external[store]`` (as ``schema.external``)."""
+        if hooks.external_mapping is None:
+            raise DataJointError("External stores are unavailable: djnb.stores is not loaded.")
+        return hooks.external_mapping(self.connection, self.database)
+
     def forget_heading(self) -> None:
         type(self)._heading = None
 
@@ -221,6 +228,7 @@ class Table(QueryExpression, metaclass=TableMeta):
             declaration = compile_create_table(
                 self.database, self.table_name, spec, parents, self.connection.dialect,
                 lambda attr: self._adapter_type(attr, context or {}), classify_type,
+                hidden_timestamp=bool(config["add_hidden_timestamp"]),
             )  # fmt: skip
         except DefinitionError as err:
             err.table = self.full_table_name
@@ -307,17 +315,18 @@ class Table(QueryExpression, metaclass=TableMeta):
         self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
     ) -> list:
         return self._related(
-            self._graph().parents(self.full_table_name, primary), as_objects, foreign_key_info, "parent"
+            self._graph().parent_keys(self.full_table_name, primary), as_objects, foreign_key_info, "parent"
         )
 
     def children(
         self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
     ) -> list:
         return self._related(
-            self._graph().children(self.full_table_name, primary), as_objects, foreign_key_info, "child"
+            self._graph().child_keys(self.full_table_name, primary), as_objects, foreign_key_info, "child"
         )
 
     def ancestors(self, as_objects: bool = False) -> list:
+        """This table and the tables it depends on, children before parents (as 0.14)."""
         names = self._graph().ancestors(self.full_table_name)
         return [FreeTable(self.connection, n) for n in names] if as_objects else names
 
@@ -417,7 +426,12 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     # -- drop
     def drop_quick(self) -> None:
-        """Drop this table alone (no dependents, no questions)."""
+        """Drop this table alone (no dependents, no questions).
+
+        Refused (IntegrityError naming the referencing tables, nothing dropped) while tables of
+        any schema refer to it.
+        """
+        refuse_drop(self.connection, [self.full_table_name], f"drop {self.full_table_name}")
         self.connection.query(f"DROP TABLE IF EXISTS {self.full_table_name}")
         self.forget_heading()
         dependencies_of(self.connection).load()
@@ -426,8 +440,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         """Drop this table and every table that depends on it, children first.
 
         With ``safemode`` on, ``confirm`` (or the installed prompt) is asked first with the list.
+        The cascade stays in this table's schema: if a table of another schema refers to one of
+        these, nothing is dropped (IntegrityError naming it; drop that table first).
         """
-        names = self.descendants()
+        self._graph().load()
+        own = f"`{self.database}`."
+        names = [name for name in self.descendants() if name.startswith(own)]
+        refuse_drop(self.connection, names, f"drop {self.full_table_name}")
         if config["safemode"]:
             plan = "\n".join(f"  {n}: {len(FreeTable(self.connection, n))} rows" for n in names)
             question = f"About to drop:\n{plan}\nProceed?"
@@ -438,6 +457,17 @@ class Table(QueryExpression, metaclass=TableMeta):
         self.forget_heading()
         dependencies_of(self.connection).load()
         return True
+
+
+def refuse_drop(connection: Connection, tables: Iterable[str], action: str) -> None:
+    """Raise IntegrityError (naming them) if tables outside ``tables`` refer to any of them."""
+    keys = referencing_keys(connection, tables)
+    if keys:
+        children = ", ".join(dict.fromkeys(key.child for key in keys))
+        raise IntegrityError(
+            f"Cannot {action}: other tables refer to it and nothing was dropped.\n"
+            f"{describe_references(keys)}\nDrop {children} first (their rows refer to the rows that would go)."
+        )
 
 
 def _fk_signature(attr_map: Mapping[str, str], primary: bool) -> tuple:
@@ -503,6 +533,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
             lines.append("---")
             in_key = False
         seen.add(attribute.name)
+        if attribute.is_hidden:
+            continue  # e.g. the hidden timestamp: not part of the definition (as 0.14)
         inherited = False
         for number, (parent, info) in enumerate(parents):
             if attribute.name not in info["attr_map"]:
@@ -526,6 +558,8 @@ def describe_table(table: Table, names: Mapping[str, str]) -> str:
             lines.append(f"->{props} {ref}")
         if not inherited:
             lines.append(attribute.definition_line())  # padded exactly as DataJoint pads it
+    if lines and lines[-1] == "---":  # only hidden attributes follow the primary key
+        lines.pop()
     for index in indexes.values():
         lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(index.attributes)})")
     return "\n".join(lines) + "\n"
@@ -551,6 +585,7 @@ def declare_external_table(connection: Connection, schema: str, store: str) -> N
         )
     spec = parse_definition(EXTERNAL_DEFINITION)
     declaration = compile_create_table(
-        schema, f"~external_{store}", spec, [], connection.dialect, lambda a: "", classify_type
-    )
+        schema, f"~external_{store}", spec, [], connection.dialect, lambda a: "", classify_type,
+        hidden_timestamp=bool(config["add_hidden_timestamp"]),
+    )  # fmt: skip
     connection.query(declaration.sql)

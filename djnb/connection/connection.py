@@ -19,12 +19,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..dependencies import Dependencies, dependencies_of, foreign_key_hint
 from ..errors import (
     AccessError,
     ArgumentError,
     AuthenticationError,
     ConnectError,
     DataJointError,
+    IntegrityError,
     LostConnectionError,
     QueryError,
     TLSError,
@@ -125,6 +127,12 @@ class Connection:
     def connection_id(self) -> int | None:
         """The server's id of the current session (changes after a reconnect)."""
         return self._connection_id
+
+    @property
+    def dependencies(self) -> Dependencies:
+        """The foreign-key graph of the schemas used on this connection (a networkx DiGraph,
+        as DataJoint 0.14's ``conn.dependencies``)."""
+        return dependencies_of(self)
 
     def __repr__(self) -> str:
         state = "connected" if self._session is not None else "disconnected"
@@ -425,6 +433,9 @@ class Connection:
         text = message if code == -1 else f"{message} ({self.dialect.name} error {code})"
         if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
             text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"
+        if issubclass(cls, IntegrityError) and sql:
+            with suppress(DataJointError):  # best effort: the catalog says which tables are involved
+                text += foreign_key_hint(self, sql)
         if sql and not issubclass(cls, (LostConnectionError, ConnectError)):
             shown = sql if len(sql) <= _MAX_SQL_IN_MESSAGE else sql[:_MAX_SQL_IN_MESSAGE] + " ..."
             text += f"\nStatement: {shown}"

@@ -6,6 +6,7 @@ or talks to a database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -102,6 +103,12 @@ def inherited_column_sql(name: str, parent_attribute: Attribute, nullable: bool,
     return f"{dialect.quote(name)} {parent_attribute.sql_type} {null}COMMENT {sql_literal(comment)}"
 
 
+def hidden_timestamp_name(schema: str, table: str) -> str:
+    """DataJoint 0.14's hidden timestamp column: ``_<sha1 of "schema.table">_timestamp``; the
+    leading underscore hides it from headings, fetch and insert."""
+    return f"_{hashlib.sha1(f'{schema}.{table}'.encode()).hexdigest()}_timestamp"
+
+
 def compile_create_table(
     schema: str,
     table: str,
@@ -110,8 +117,13 @@ def compile_create_table(
     dialect: Dialect,
     adapter_type: AdapterLookup,
     classify: Classifier,
+    hidden_timestamp: bool = False,
 ) -> Declaration:
-    """The CREATE TABLE statement for ``spec`` with foreign keys resolved to ``parents``."""
+    """The CREATE TABLE statement for ``spec`` with foreign keys resolved to ``parents``.
+
+    ``hidden_timestamp`` (``dj.config["add_hidden_timestamp"]``, DataJoint 0.14.2+) adds the
+    hidden column ``hidden_timestamp_name(schema, table)`` after the attributes, as 0.14 does.
+    """
     if len(table) > MAX_TABLE_NAME:
         raise DefinitionError(
             f"table name `{table}` is {len(table)} characters long; the limit is {MAX_TABLE_NAME}",
@@ -175,6 +187,10 @@ def compile_create_table(
         raise DefinitionError(
             "the table has no primary key", hint="Declare at least one attribute above ---."
         )
+    if hidden_timestamp:
+        columns.append(
+            f"{q(hidden_timestamp_name(schema, table))} timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP"
+        )
     body = [*columns, f"PRIMARY KEY ({', '.join(map(q, primary_key))})", *constraints, *indexes]
     sql = (
         f"CREATE TABLE IF NOT EXISTS {q(schema)}.{q(table)} (\n  "
@@ -196,18 +212,29 @@ def compile_alter(
     """ALTER TABLE for changes to the comment and secondary attributes (None: nothing to do).
 
     The primary key and indexes cannot change this way (foreign keys are checked by the caller,
-    which can resolve them): that needs a new table.
+    which can resolve them): that needs a new table. Nor can external-store attributes
+    (``blob@store``...) be added, removed or moved to another store: each has a foreign key to
+    its store's table. The index the server made for such a foreign key (it shows in ``old``,
+    read back from the server) is not a change (DataJoint 0.14 refuses these tables: "cannot
+    alter indexes").
     """
 
     def own_key(spec: TableSpec) -> list:
         return [(a.name, a.type) for a in spec.attributes if a.in_key]
 
+    def stored(spec: TableSpec) -> list:
+        return sorted((a.name, a.store) for a in spec.attributes if a.store)
+
+    wanted = {(i.attributes, i.unique) for i in new.indexes}
+    made_for_stores = {((name,), False) for name, _ in stored(old)} - wanted
+
     def indexes(spec: TableSpec) -> list:
-        return sorted((i.attributes, i.unique) for i in spec.indexes)
+        return sorted({(i.attributes, i.unique) for i in spec.indexes} - made_for_stores)
 
     for what, before_, after_ in (
         ("the primary key", own_key(old), own_key(new)),
         ("indexes", indexes(old), indexes(new)),
+        ("external-store attributes (blob@store, attach@store, filepath@store)", stored(old), stored(new)),
     ):
         if before_ != after_:
             raise DefinitionError(

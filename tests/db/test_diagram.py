@@ -272,8 +272,8 @@ def test_missing_renderer_names_both_fixes(pipeline, monkeypatch):
     bundle = dj.Diagram(lab)._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "graphviz-pure" in bundle["text/plain"]
     assert dj.Diagram(lab).make_mermaid()  # text output needs no Graphviz
-    with pytest.raises(dj.DataJointError, match="draw\\(\\) shows diagrams in Jupyter"):
-        dj.Diagram(lab).draw()
+    with pytest.raises(dj.errors.RendererMissingError, match="graphviz-pure"):
+        dj.Diagram(lab).draw()  # drawn with matplotlib from the PNG, which needs Graphviz
 
 
 def test_delete_preview(pipeline):
