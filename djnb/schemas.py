@@ -55,9 +55,14 @@ class LogTable(FreeTable):
     def __init__(self, connection: Connection, database: str, skip_logging: bool = False) -> None:
         super().__init__(connection, f"`{database}`.`~log`")
         self.skip_logging = skip_logging
-        self.definition = LOG_DEFINITION.format(schema=database)
+        self._definition = LOG_DEFINITION.format(schema=database)
         if not skip_logging and not self.is_declared:
             self.declare({})
+
+    @property
+    def definition(self) -> str:  # type: ignore[override]
+        """The ``~log`` layout of DataJoint 0.14 for this schema."""
+        return self._definition
 
     def __call__(self, event: str, skip_logging: bool | None = None) -> None:
         """Add ``event`` (cut to 255 characters); a failure is logged, never raised (as 0.14)."""

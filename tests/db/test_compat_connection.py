@@ -302,10 +302,8 @@ def test_set_password_asks_through_the_hooks_and_can_save_the_setting(
         admin.set_password(connection=session, update_config=False)
 
 
-def test_admin_on_sqlite_says_there_are_no_accounts(connect, backend):
-    if backend != "sqlite":
-        pytest.skip("the SQLite refusal")
-    session = connect()
+def test_admin_on_sqlite_says_there_are_no_accounts(tmp_path):
+    session = dj.Connection(backend="sqlite", path=str(tmp_path / "admin.sqlite"))
     with pytest.raises(dj.errors.ArgumentError, match="SQLite.*no user accounts or passwords"):
         admin.set_password("x", connection=session, update_config=False)
     with pytest.raises(dj.errors.ArgumentError, match="SQLite.*no server sessions"):
