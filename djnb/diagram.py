@@ -21,9 +21,10 @@ from . import catalog, hooks
 from .delete import base_relation, plan, with_masters
 from .dependencies import dependencies_of
 from .errors import ArgumentError, DataJointError
+from .naming import to_camel_case
 from .render.diagram import DrawEdge, DrawGraph, DrawNode, node_id, render_dot, render_mermaid
 from .render.graphviz import render_graphviz
-from .table import FreeTable, camel_case
+from .table import FreeTable
 
 TIER_PREFIXES = (("__", "computed"), ("_", "imported"), ("#", "lookup"))
 
@@ -42,8 +43,8 @@ def tier_and_label(table: str) -> tuple[str, str]:
             break
     if "__" in rest:
         master, _, part = rest.partition("__")
-        return "part", f"{camel_case(master)}.{camel_case(part)}"
-    return tier, camel_case(rest)
+        return "part", f"{to_camel_case(master)}.{to_camel_case(part)}"
+    return tier, to_camel_case(rest)
 
 
 def is_alias(node: str) -> bool:

@@ -24,10 +24,11 @@ from .dependencies import dependencies_of
 from .errors import DataJointError
 from .insert import insert_rows
 from .jobs import JobTable
+from .naming import to_camel_case
 from .populate import Computed, Imported
 from .settings import config
 from .stores import ExternalMapping, external_mapping
-from .table import FreeTable, Table, camel_case, class_names, describe_table, refuse_drop
+from .table import FreeTable, Table, class_names, describe_table, refuse_drop
 from .tiers import Lookup, Manual, Part, tier_of
 from .version import __version__
 
@@ -312,7 +313,7 @@ class Schema:
             ):
                 alias = imports.setdefault(schema, f"vmod{len(imports)}")
                 table = key.parent.split("`.`")[1].strip("`")
-                names[key.parent] = f"{alias}.{camel_case(tier_of(table)[1])}"
+                names[key.parent] = f"{alias}.{to_camel_case(tier_of(table)[1])}"
         lines = ["import djnb as dj", ""]
         lines += [f"{alias} = dj.VirtualModule({alias!r}, {schema!r})" for schema, alias in imports.items()]
         lines += ["", f"schema = dj.Schema({self.database!r})", ""]
@@ -402,13 +403,13 @@ def spawn_classes(
             master = masters.get(master_name)
             if master is None:
                 continue
-            part = _make_class(camel_case(part_name), Part, schema, space)
+            part = _make_class(to_camel_case(part_name), Part, schema, space)
             part.master = master
             setattr(master, part.__name__, part)
             continue
         tier, snake = tier_of(table_name)
         tier = {"Imported": Imported, "Computed": Computed}.get(tier.__name__, tier)
-        name = camel_case(snake)
+        name = to_camel_case(snake)
         cls = schema._classes.get(name) if name in existing else None
         if cls is None:
             cls = _make_class(name, tier, schema, space)

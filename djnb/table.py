@@ -7,7 +7,6 @@ decorated class's module, the schema's own classes, ``add_objects``), never by `
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
 import logging
 import re
@@ -23,26 +22,12 @@ from .errors import DataJointError, DefinitionError, IntegrityError, MissingDefi
 from .expression import QueryExpression
 from .heading import Heading
 from .insert import insert_rows, update_row
+from .naming import from_camel_case
 from .settings import config
 from .sql.ddl import ResolvedParent, compile_alter, compile_create_table
 from .sql.nodes import Node, Relation
 
 logger = logging.getLogger("djnb")
-
-
-@functools.lru_cache(maxsize=1024)  # asked for on every statement a table class writes
-def snake_case(name: str) -> str:
-    """``RawECG`` -> ``raw_e_c_g``: an underscore before every inner capital, as DataJoint does."""
-    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
-        raise DataJointError(
-            f"Table class name {name!r} must be CamelCase: a capital letter, then letters and digits."
-        )
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-
-
-def camel_case(name: str) -> str:
-    """``raw_e_c_g`` -> ``RawECG``."""
-    return re.sub(r"(^|_)([a-zA-Z0-9])", lambda m: m.group(2).upper(), name)
 
 
 # Class attributes that act on an instance, so that ``Session.fetch()`` works as in DataJoint.
@@ -148,7 +133,7 @@ class Table(QueryExpression, metaclass=TableMeta):
     # -- names
     @classmethod
     def _name(cls) -> str:
-        return cls.tier_prefix + snake_case(cls.__name__)
+        return cls.tier_prefix + from_camel_case(cls.__name__)
 
     @property
     def table_name(self) -> str:

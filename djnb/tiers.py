@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .errors import DataJointError
-from .table import Table, snake_case
+from .naming import from_camel_case
+from .table import Table
 
 
 class UserTable(Table):
@@ -64,7 +65,7 @@ class Part(UserTable):
     def _name(cls) -> str:
         if cls.master is None:
             raise DataJointError(f"Part table {cls.__name__} must be declared inside its master class.")
-        return f"{cls.master.table_name}__{snake_case(cls.__name__)}"
+        return f"{cls.master.table_name}__{from_camel_case(cls.__name__)}"
 
 
 TIERS: dict[str, type[Table]] = {"": Manual, "#": Lookup, "_": Imported, "__": Computed}

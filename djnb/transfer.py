@@ -17,9 +17,10 @@ from . import catalog
 from .connection import Connection
 from .dependencies import dependencies_of
 from .errors import ArgumentError, DataJointError
+from .naming import to_camel_case
 from .populate import Computed, Imported
 from .schemas import Schema, VirtualModule
-from .table import FreeTable, Table, camel_case, class_names, describe_table
+from .table import FreeTable, Table, class_names, describe_table
 from .tiers import Lookup, Manual, Part, tier_of
 
 TIERS: dict[str, type[Table]] = {
@@ -98,7 +99,7 @@ def _declare(
                 context[alias] = VirtualModule(
                     alias, schema_map.get(parent_schema, parent_schema), connection=destination.connection
                 )
-            names[key.parent] = f"{alias}.{camel_case(tier_of(key.parent.split('`.`')[1].strip('`'))[1])}"
+            names[key.parent] = f"{alias}.{to_camel_case(tier_of(key.parent.split('`.`')[1].strip('`'))[1])}"
     copies: dict[str, Any] = {}
     masters = {cls.full_table_name: cls for cls in classes.values()}
     for name in order:

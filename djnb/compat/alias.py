@@ -41,9 +41,10 @@ class AliasModule(types.ModuleType):
         self.__all__ = sorted(targets)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name.startswith("_djnb_"):
-            raise AttributeError(name)
-        module, attribute = self._djnb_targets.get(name, (self._djnb_fallback, name))
+        targets = self.__dict__.get("_djnb_targets", {})
+        if name not in targets and (name.startswith("__") or name.startswith("_djnb_")):
+            raise AttributeError(name)  # module protocol lookups (__file__, __wrapped__, ...)
+        module, attribute = targets.get(name, (self._djnb_fallback, name))
         if module is None:
             raise AttributeError(
                 f"djnb does not provide DataJoint 0.14's `{self.__name__}.{name}`. Use "

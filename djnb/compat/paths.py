@@ -30,7 +30,7 @@ MODULES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "table": {
         "djnb.table": ("Table", "FreeTable"),
-        "djnb.schemas": ("Log",),
+        "djnb.schemas": ("Log=LogTable",),
     },
     "expression": {
         "djnb.expression": ("QueryExpression", "U", "Top"),
