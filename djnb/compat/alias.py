@@ -73,10 +73,13 @@ class PackageModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(importlib.import_module("djnb"), name)
+        djnb = importlib.import_module("djnb")
+        if name in MODULES and name not in djnb.__all__:  # `dj.utils.to_camel_case`, as in 0.14
+            return importlib.import_module(f"{PACKAGE}.{name}")
+        return getattr(djnb, name)
 
     def __dir__(self) -> list[str]:
-        return sorted(set(dir(importlib.import_module("djnb"))) | set(vars(self)))
+        return sorted(set(dir(importlib.import_module("djnb"))) | set(MODULES) | set(vars(self)))
 
 
 class _Loader(importlib.abc.Loader):

@@ -67,7 +67,6 @@ MODULES: dict[str, dict[str, tuple[str, ...]]] = {
     "attribute_adapter": {"djnb.adapters": ("AttributeAdapter",)},
     "version": {"djnb.version": ("__version__",)},
     "logging": {"djnb.settings": ("logger",)},
-    "cli": {"djnb.command": ("cli",)},
 }
 
 #: modules whose other names also come from one djnb module (0.14's module was that whole surface)

@@ -112,6 +112,9 @@ print(json.dumps({{
     "camel": to_camel_case("raw_e_c_g"),
     "files": [LOCALCONFIG, GLOBALCONFIG],
     "version": dj.__version__,
+    "attributes": [dj.utils.to_camel_case("a_b"), dj.hash.key_hash({{"a": 1}}) == djnb.key_hash({{"a": 1}}),
+                   dj.errors.DuplicateError is djnb.errors.DuplicateError, callable(dj.cli),
+                   dj.admin.kill is djnb.kill, dj.condition.Not is djnb.Not],
     "all": sorted(set(dj.__all__) ^ set(djnb.__all__)),
 }}))
 """
@@ -122,6 +125,7 @@ print(json.dumps({{
     assert found["camel"] == "RawECG"
     assert found["files"] == ["dj_local_conf.json", ".datajoint_config.json"]
     assert found["version"].startswith("0.14.")
+    assert found["attributes"] == ["AB", True, True, True, True, True]  # submodules as attributes
     assert found["all"] == []
 
 
