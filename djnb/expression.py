@@ -26,7 +26,8 @@ from .sql.conditions import TRUE, Not, UniversalSet, normalize
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
-RENAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+#: ``new="old"`` renames, ``new="(old)"`` copies (the parentheses keep ``old`` in the result)
+RENAME = re.compile(r"^\s*(?:([A-Za-z_][A-Za-z0-9_]*)|\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*$")
 #: SQL words that ``proj(x="NULL")`` computes rather than renames (as 0.14)
 SQL_CONSTANTS = frozenset({"NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "UNKNOWN"})
 
@@ -64,9 +65,32 @@ class Top:
         object.__setattr__(self, "offset", int(offset))
 
 
-def _is_rename(text: str) -> bool:
-    """``new="old"`` renames when ``old`` is a bare name (any case), not an SQL constant."""
-    return RENAME.match(text) is not None and text.strip().upper() not in SQL_CONSTANTS
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _split_named(named: dict[str, str]) -> tuple[Pairs, set[str], Pairs]:
+    """proj()'s keyword arguments as ``(renames, moved, computed)``.
+
+    As 0.14: ``new="old"`` (a bare name, any case, not an SQL constant) renames and
+    ``new="(old)"`` copies, both kept in ``renames`` as ``(new, old)``; ``moved`` holds the
+    sources of true renames (not copies). Any other value is an SQL expression:
+    ``computed`` holds ``(new, expression)``.
+    """
+    renames, moved, computed = [], set(), []
+    for new, value in named.items():
+        if not isinstance(value, str):
+            raise ArgumentError(
+                f"proj({new}=...) takes an attribute name or an SQL expression; got {value!r}."
+            )
+        match = RENAME.match(value)
+        old = match and (match.group(1) or match.group(2))
+        if old and old.upper() not in SQL_CONSTANTS:
+            renames.append((new, old))
+            if match.group(1):
+                moved.add(old)
+        else:
+            computed.append((new, value))
+    return tuple(renames), moved, tuple(computed)
 
 
 def node_of(obj: Any) -> Node | None:
@@ -173,34 +197,35 @@ class QueryExpression:
         )
 
     def proj(self, *attributes: Any, **named: str) -> QueryExpression:
-        """Keep (``'a'``), drop (``'-a'``), keep all secondary (``...``), rename (``new='old'``),
-        duplicate (``new='(old)'``) or compute (``new='expression'``) attributes."""
+        """Projection, with DataJoint 0.14's rules.
+
+        The primary key is always kept; ``'a'`` keeps a secondary attribute, ``...`` all of them,
+        ``'-a'`` removes one (a primary-key attribute cannot be removed; a name not in the query
+        is ignored, as 0.14). ``new='old'`` (a bare name) RENAMES: ``old`` is no longer included,
+        even with ``...``, unless it is also listed by name (a renamed key attribute stays in the
+        key). ``new='(old)'`` COPIES: ``old`` stays as it would. Anything else
+        (``new='a + 1'``, ``new='NULL'``) is computed as SQL. Raises UnknownAttributeError for a
+        kept or renamed name the query lacks, ArgumentError for a clash of names.
+        """
         heading = self.heading
-        keep: list[str] = []
+        renames, renamed, computed = _split_named(named)
+        keep: dict[str, None] = dict.fromkeys(n for n in heading.primary_key if n not in renamed)
         dropped: set[str] = set()
         for item in attributes:
             if item is Ellipsis:
-                keep += heading.secondary_attributes
-            elif isinstance(item, str) and item.startswith("-"):
-                dropped.add(item[1:].strip())
+                keep.update(dict.fromkeys(n for n in heading.secondary_attributes if n not in renamed))
+            elif isinstance(item, str) and item.strip().startswith("-"):
+                dropped.add(item.strip()[1:].strip())
             elif isinstance(item, str):
-                keep.append(item)
+                keep[item.strip()] = None
             else:
                 raise ArgumentError(
                     f"proj() takes attribute names, '-name', ... or new='expression'; got {item!r}."
                 )
-        for name in dropped:
-            if name not in heading:
-                heading[name]  # raises UnknownAttributeError naming the existing attributes
-            if name in heading.primary_key:
-                raise ArgumentError(f"proj() cannot drop primary-key attribute `{name}`.")
-        if dropped and not keep:
-            keep = [n for n in heading.secondary_attributes if n not in dropped]
-        renames = tuple((new, old.strip()) for new, old in named.items() if _is_rename(old))
-        computed = tuple((new, old) for new, old in named.items() if not _is_rename(old))
-        keep_names = tuple(
-            dict.fromkeys(n for n in keep if n not in heading.primary_key and n not in dropped)
-        )
+        key_dropped = next((n for n in heading.primary_key if n in dropped), None)
+        if key_dropped:
+            raise ArgumentError(f"proj() cannot drop primary-key attribute `{key_dropped}`.")
+        keep_names = tuple(n for n in keep if n not in dropped)
         return self._derive(Project(self.node, keep_names, renames, computed))
 
     def aggr(
