@@ -46,10 +46,6 @@ class Top:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        if self.limit is not None and (
-            not isinstance(self.limit, numbers.Integral) or isinstance(self.limit, bool)
-        ):
-            raise ArgumentTypeError(f"dj.Top(limit=...) takes an integer or None; got {self.limit!r}.")
         order = self.order_by or "KEY"
         items = (order,) if isinstance(order, str) else order
         if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
@@ -57,12 +53,32 @@ class Top:
                 f"dj.Top(order_by=...) takes an attribute name or a list of them, e.g. 'KEY' or "
                 f"['name DESC', 'KEY']; got {self.order_by!r}."
             )
-        offset = self.offset or 0
-        if not isinstance(offset, numbers.Integral) or isinstance(offset, bool):
-            raise ArgumentTypeError(f"dj.Top(offset=...) takes an integer; got {self.offset!r}.")
-        object.__setattr__(self, "limit", None if self.limit is None else int(self.limit))
+        limit, offset = check_window("dj.Top", self.limit, self.offset)
+        object.__setattr__(self, "limit", limit)
         object.__setattr__(self, "order_by", tuple(items))
-        object.__setattr__(self, "offset", int(offset))
+        object.__setattr__(self, "offset", offset)
+
+
+def check_window(place: str, limit: Any, offset: Any) -> tuple[int | None, int]:
+    """``(limit, offset)`` as ints after checking them for ``place`` (``"dj.Top"``, ``"fetch"``).
+
+    ``limit`` is None (all rows) or an integer >= 0; ``offset`` None (0) or an integer >= 0.
+    A wrong type raises ArgumentTypeError (also a TypeError, as 0.14's ``dj.Top``); a negative
+    number raises ArgumentError (0.14 sends it to the server, which rejects the SQL).
+    """
+    for label, value in (("limit", limit), ("offset", offset)):
+        if value is None:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise ArgumentTypeError(
+                f"{place}({label}=...) takes an integer{' or None' if label == 'limit' else ''}; got {value!r}."
+            )
+        if value < 0:
+            raise ArgumentError(
+                f"{place}({label}={value}): a {label} counts rows and cannot be negative; "
+                f"use 0 or more{' (None for all rows)' if label == 'limit' else ''}."
+            )
+    return (None if limit is None else int(limit)), int(offset or 0)
 
 
 Pairs = tuple[tuple[str, str], ...]
@@ -291,6 +307,7 @@ class QueryExpression:
         if fmt not in ("array", "frame"):
             raise ArgumentError(f"format must be 'array' or 'frame'; got {fmt!r}.")
         node = self.node
+        limit, offset = check_window("fetch", limit, offset)
         if order_by is not None or limit is not None or offset:
             order = (order_by,) if isinstance(order_by, str) else tuple(order_by or ("KEY",))
             node = TopNode(node, limit, order, offset or 0)
@@ -387,9 +404,13 @@ class QueryExpression:
         return self.fetch("KEY", **options)
 
     def head(self, limit: int = 25, **options: Any) -> Any:
+        """The first ``limit`` rows in key order (fetch's options apply)."""
+        check_window("head", limit, None)
         return self.fetch(order_by="KEY", limit=limit, **options)
 
     def tail(self, limit: int = 25, **options: Any) -> Any:
+        """The last ``limit`` rows in key order (fetch's options apply)."""
+        check_window("tail", limit, None)
         rows = self.fetch(order_by=[f"{k} DESC" for k in self.primary_key], limit=limit, **options)
         return rows[::-1]
 
@@ -403,7 +424,7 @@ class QueryExpression:
     def preview_data(self, limit: int | None = None) -> Preview:
         """The first ``limit`` rows (default ``display.limit``) in key order (blobs as
         placeholders) and the count, for the text and HTML renderers."""
-        heading, limit = self.heading, limit or config["display.limit"]
+        heading, limit = self.heading, check_window("preview", limit, 0)[0] or config["display.limit"]
         names = heading.names
         hidden = {
             n for n in names if heading[n].is_blob or heading[n].is_attachment or heading[n].is_filepath

@@ -209,6 +209,10 @@ class Top(Node):
     offset: int = 0
 
     def __post_init__(self) -> None:
+        if (self.limit is not None and self.limit < 0) or self.offset < 0:
+            raise ArgumentError(
+                f"A row limit and offset cannot be negative; got limit={self.limit}, offset={self.offset}."
+            )
         self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 

@@ -108,3 +108,52 @@ def test_proj_exclusion_and_computed_attributes(tables):
         A.proj(..., y="x")
     with pytest.raises(UnknownAttributeError, match="`nope`.*existing: a, x, y"):
         A.proj(z="nope")
+
+
+# -- 2. limits and offsets are checked where they are given
+
+
+@pytest.mark.parametrize(
+    ("make", "place"),
+    [
+        (lambda: dj.Top(-1), r"dj\.Top\(limit=-1"),
+        (lambda: dj.Top(1, offset=-2), r"dj\.Top\(offset=-2"),
+        (lambda: dj.Top(None, "KEY", -1), r"dj\.Top\(offset=-1"),
+    ],
+)
+def test_top_refuses_negative_numbers_at_construction(make, place):
+    with pytest.raises(ArgumentError, match=place):
+        make()
+
+
+def test_top_refuses_wrong_types():
+    with pytest.raises(dj.errors.ArgumentTypeError, match=r"limit=\.\.\.\) takes an integer"):
+        dj.Top(1.5)
+    with pytest.raises(TypeError, match=r"offset=\.\.\.\) takes an integer"):
+        dj.Top(1, offset="2")
+
+
+def test_fetch_head_tail_preview_refuse_negative_limits(tables):
+    A = tables["A"]
+    for call, place in (
+        (lambda: A.fetch(limit=-1), r"fetch\(limit=-1"),
+        (lambda: A.fetch(limit=1, offset=-1), r"fetch\(offset=-1"),
+        (lambda: A.fetch("x", offset=-3), r"fetch\(offset=-3"),
+        (lambda: A.head(-1), r"head\(limit=-1"),
+        (lambda: A.tail(-2), r"tail\(limit=-2"),
+        (lambda: A().preview(-1), r"preview\(limit=-1"),
+    ):
+        with pytest.raises(ArgumentError, match=place):
+            call()
+    with pytest.raises(dj.errors.ArgumentTypeError, match=r"limit=\.\.\.\) takes an integer"):
+        A.fetch(limit="2")
+
+
+def test_zero_and_positive_windows_still_work(tables):
+    A = tables["A"]
+    assert len(A & dj.Top(0)) == 0
+    assert A.fetch("a", limit=0).tolist() == []
+    assert A.fetch("a", offset=1).tolist() == [2]
+    assert A.fetch("a", limit=1, offset=1).tolist() == [2]
+    assert (A & dj.Top(None, "KEY", 1)).fetch("a").tolist() == [2]
+    assert A.head(1)["a"].tolist() == [1] and A.tail(1)["a"].tolist() == [2]
