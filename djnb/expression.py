@@ -11,7 +11,7 @@ import numbers
 import re
 from collections import ChainMap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from . import delete as deleting
@@ -107,6 +107,34 @@ def _split_named(named: dict[str, str]) -> tuple[Pairs, set[str], Pairs]:
         else:
             computed.append((new, value))
     return tuple(renames), moved, tuple(computed)
+
+
+def _fetch1_message(node: Node, count: int) -> str:
+    """Why fetch1() found ``count`` (0 or 2, i.e. more than one) rows, naming what it read."""
+    tables: list[str] = []
+    pending = [node]
+    while pending:  # the base tables the query reads, in order
+        current = pending.pop(0)
+        if isinstance(current, Relation):
+            tables += [current.full_name] if current.full_name not in tables else []
+        pending += [
+            getattr(current, f.name)
+            for f in fields(current)
+            if isinstance(getattr(current, f.name, None), Node)
+        ]
+    source = ", ".join(tables) or "the query"
+    if count == 0 and isinstance(node, Relation):
+        return f"fetch1() needs exactly one row, but table {source} is empty."
+    if count == 0:
+        return (
+            f"fetch1() needs exactly one row, but the query on {source} has none: its restriction "
+            "matches no rows. Check the key or condition (a typo, a row not inserted yet)."
+        )
+    what = f"table {source}" if isinstance(node, Relation) else f"the query on {source}"
+    return (
+        f"fetch1() needs exactly one row, but {what} has more than one. Restrict it to one row, "
+        "e.g. (Table & key).fetch1(), or use fetch() for several."
+    )
 
 
 def node_of(obj: Any) -> Node | None:
@@ -299,11 +327,21 @@ class QueryExpression:
         squeeze: bool = False,
         download_path: str = ".",
     ) -> Any:
-        """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``);
-        with attribute names (or ``"KEY"``), one array (or list of keys) per name."""
+        """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``).
+
+        With attribute names (or ``"KEY"``), as 0.14: one name gives its array (``"KEY"``: a
+        list of key dicts); several give a list of them, one per name; with ``as_dict`` a list of
+        dicts holding those attributes. ``format="frame"`` with names or ``as_dict=True`` raises
+        ArgumentError (0.14 refuses it too); ``config["fetch_format"]`` applies only to whole rows.
+        """
         attributes = tuple("KEY" if fetching.is_key(a) else a for a in attributes)
         heading = self.heading
-        fmt = format or config["fetch_format"]
+        if format == "frame" and (attributes or as_dict):
+            raise ArgumentError(
+                "fetch(format='frame') returns whole rows: it cannot be combined with attribute names "
+                "or as_dict=True. Use q.proj(*names).fetch(format='frame') for a DataFrame of some columns."
+            )
+        fmt = format or ("array" if attributes or as_dict else config["fetch_format"])
         if fmt not in ("array", "frame"):
             raise ArgumentError(f"format must be 'array' or 'frame'; got {fmt!r}.")
         node = self.node
@@ -339,19 +377,18 @@ class QueryExpression:
             else records[a]
             for a in attributes
         ]
-        return results[0] if len(results) == 1 else tuple(results)
+        return results[0] if len(results) == 1 else results  # a list, as 0.14
 
     def fetch1(self, *attributes: str, squeeze: bool = False, download_path: str = ".") -> Any:
-        """The one row of this query: a dict, or the values of the named attributes."""
+        """The one row of this query: a dict, or the values of the named attributes (one name: its
+        value; several: a tuple, as 0.14). No row or more than one raises DataJointError, whose
+        message says which (0.14 raises DataJointError in both cases) and names the tables."""
         rows = self.fetch(
             *(attributes or ()), as_dict=not attributes, squeeze=squeeze, limit=2, download_path=download_path
         )
         count = len(rows if not attributes or len(attributes) == 1 else rows[0])
         if count != 1:
-            raise DataJointError(
-                f"fetch1() needs exactly one row; the query has {'none' if count == 0 else 'more than one'}. "
-                "Restrict it further, e.g. (table & key).fetch1()."
-            )
+            raise DataJointError(_fetch1_message(self.node, count))
         if not attributes:
             return rows[0]
         if len(attributes) == 1:
@@ -398,7 +435,9 @@ class QueryExpression:
         return self.fetch(format="frame", **options)
 
     def to_arrays(self, *attributes: str, **options: Any) -> Any:
-        return self.fetch(*attributes, format="array", **options)
+        """A record array; with names, one array per name (several: a tuple, as DataJoint 2.x)."""
+        result = self.fetch(*attributes, format="array", **options)
+        return tuple(result) if len(attributes) > 1 else result
 
     def keys(self, **options: Any) -> list[dict]:
         return self.fetch("KEY", **options)

@@ -4,6 +4,8 @@ tier exposes."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import djnb as dj
@@ -157,3 +159,73 @@ def test_zero_and_positive_windows_still_work(tables):
     assert A.fetch("a", limit=1, offset=1).tolist() == [2]
     assert (A & dj.Top(None, "KEY", 1)).fetch("a").tolist() == [2]
     assert A.head(1)["a"].tolist() == [1] and A.tail(1)["a"].tolist() == [2]
+
+
+# -- 3. fetch's shapes follow 0.14
+
+
+def test_fetch_of_several_attributes_is_a_list_of_arrays(tables):
+    A = tables["A"]
+    result = A.fetch("x", "y", order_by="a")
+    assert type(result) is list and len(result) == 2
+    assert [column.tolist() for column in result] == [[10, 20], [20, 10]]
+    x, y = A.fetch("x", "y", order_by="a")  # unpacking works as before
+    assert isinstance(x, np.ndarray) and y.tolist() == [20, 10]
+    keys, xs = A.fetch("KEY", "x", order_by="a")
+    assert keys == [{"a": 1}, {"a": 2}] and xs.tolist() == [10, 20]
+    assert isinstance(A.fetch("x"), np.ndarray)
+    assert A.fetch("KEY", order_by="a") == [{"a": 1}, {"a": 2}]
+    assert A.fetch("x", "y", as_dict=True, order_by="a") == [{"x": 10, "y": 20}, {"x": 20, "y": 10}]
+
+
+def test_fetch_frame_applies_to_whole_rows_only(tables):
+    A = tables["A"]
+    assert isinstance(A.fetch(format="frame"), pd.DataFrame)
+    with pytest.raises(ArgumentError, match="format='frame'.*attribute names"):
+        A.fetch("x", "y", format="frame")
+    with pytest.raises(ArgumentError, match="as_dict=True"):
+        A.fetch(format="frame", as_dict=True)
+    with dj.config(fetch_format="frame"):
+        assert isinstance(A.fetch(), pd.DataFrame)
+        assert isinstance(A.fetch("x"), np.ndarray)  # the setting is for whole rows, as 0.14
+        assert isinstance(A.fetch(as_dict=True), list)
+
+
+def test_fetch1_of_several_attributes_is_a_tuple(tables):
+    A = tables["A"]
+    assert (A & {"a": 1}).fetch1("x", "y") == (10, 20)
+    assert type((A & {"a": 1}).fetch1("x", "y")) is tuple
+    assert (A & {"a": 1}).fetch1("KEY", "x") == ({"a": 1}, 10)
+    assert (A & {"a": 2}).fetch1("y") == 10
+
+
+# -- 4. fetch1's message says what went wrong
+
+
+def test_fetch1_on_no_rows_says_the_restriction_matches_nothing(tables):
+    A, Kind = tables["A"], tables["Kind"]
+    with pytest.raises(dj.DataJointError, match=r"query on `[^`]+`\.`a` has none.*matches no rows") as info:
+        (A & {"a": 99}).fetch1()
+    assert "Restrict it" not in str(info.value)
+    with pytest.raises(dj.DataJointError, match="has none"):
+        (A & {"a": 99}).fetch1("x", "y")
+    with pytest.raises(dj.DataJointError, match=r"table `[^`]+`\.`__double` is empty"):
+        tables["Double"].fetch1()
+    with pytest.raises(dj.DataJointError, match=r"`#kind`.*has none"):
+        (Kind & {"kind": "huge"}).fetch1("kind")
+
+
+def test_fetch1_on_several_rows_says_restrict_further(tables):
+    A = tables["A"]
+    with pytest.raises(dj.DataJointError, match=r"table `[^`]+`\.`a` has more than one\. Restrict it"):
+        A.fetch1()
+    with pytest.raises(dj.DataJointError, match=r"query on `[^`]+`\.`a` has more than one"):
+        (A & "a > 0").fetch1("x")
+
+
+def test_to_arrays_keeps_its_tuple(tables):
+    x, y = tables["A"].to_arrays("x", "y", order_by="a")
+    assert x.tolist() == [10, 20] and y.tolist() == [20, 10]
+    assert type(tables["A"].to_arrays("x", "y")) is tuple
+    with dj.config(fetch_format="frame"):
+        assert isinstance(tables["A"].to_arrays(), np.ndarray)
