@@ -17,7 +17,7 @@ from typing import Any
 from . import delete as deleting
 from . import fetch as fetching
 from .connection import Connection
-from .errors import ArgumentError, ArgumentTypeError, DataJointError
+from .errors import ArgumentError, ArgumentTypeError, DataJointError, MissingMethodError
 from .heading import Heading
 from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
@@ -30,6 +30,8 @@ from .sql.nodes import Top as TopNode
 RENAME = re.compile(r"^\s*(?:([A-Za-z_][A-Za-z0-9_]*)|\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*$")
 #: SQL words that ``proj(x="NULL")`` computes rather than renames (as 0.14)
 SQL_CONSTANTS = frozenset({"NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "UNKNOWN"})
+#: names that only auto-populated tables have (0.14's AutoPopulate)
+AUTO_POPULATE_NAMES = frozenset({"populate", "progress", "key_source"})
 
 
 @dataclass(frozen=True)
@@ -395,11 +397,27 @@ class QueryExpression:
             return rows[0]
         return tuple(values[0] for values in rows)
 
-    def populate(self, *args: Any, **kwargs: Any) -> Any:
-        raise DataJointError(
-            "populate() runs on the table itself, not on a restricted query. "
-            "Pass the conditions to populate() instead: Table.populate(condition)."
-        )
+    def __getattr__(self, name: str) -> Any:
+        """Only for names this query lacks: AttributeError (for populate's names a
+        MissingMethodError, also an AttributeError, that says where they live).
+
+        As 0.14, ``populate``, ``progress`` and ``key_source`` exist only on auto-populated tables
+        (``hasattr(manual_table, "populate")`` is False); asking a query or another tier for them
+        says where they live.
+        """
+        if name in AUTO_POPULATE_NAMES and type(self) is QueryExpression:
+            usage = "key_source & condition" if name == "key_source" else f"{name}(condition)"
+            raise MissingMethodError(
+                f"{name} belongs to an auto-populated table itself, not to a query made from it. "
+                f"Pass the conditions to populate() instead: Table.{usage}."
+            )
+        if name in AUTO_POPULATE_NAMES:
+            tier = next(c.__name__ for c in type(self).__mro__ if c.__module__.startswith("djnb."))
+            raise MissingMethodError(
+                f"{type(self).__name__} is a {tier} table: it has no {name}, which only auto-populated "
+                "tables (dj.Imported, dj.Computed) have, for rows that their make() computes."
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- deleting
     def delete(

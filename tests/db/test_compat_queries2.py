@@ -209,8 +209,8 @@ def test_fetch1_on_no_rows_says_the_restriction_matches_nothing(tables):
     assert "Restrict it" not in str(info.value)
     with pytest.raises(dj.DataJointError, match="has none"):
         (A & {"a": 99}).fetch1("x", "y")
-    with pytest.raises(dj.DataJointError, match=r"table `[^`]+`\.`__double` is empty"):
-        tables["Double"].fetch1()
+    with pytest.raises(dj.DataJointError, match=r"table `[^`]+`\.`__double__item` is empty"):
+        tables["Double"].Item.fetch1()  # never filled
     with pytest.raises(dj.DataJointError, match=r"`#kind`.*has none"):
         (Kind & {"kind": "huge"}).fetch1("kind")
 
@@ -229,3 +229,54 @@ def test_to_arrays_keeps_its_tuple(tables):
     assert type(tables["A"].to_arrays("x", "y")) is tuple
     with dj.config(fetch_format="frame"):
         assert isinstance(tables["A"].to_arrays(), np.ndarray)
+
+
+# -- 5. class-level names: only what the class really has
+
+
+POPULATE_NAMES = ("populate", "progress", "key_source")
+
+
+def test_only_auto_populated_tables_have_populate(tables):
+    from djnb.table import CLASS_LEVEL
+
+    auto = {"A": False, "Kind": False, "Double": True}
+    for label, table in [*((n, tables[n]) for n in auto), ("Double.Item", tables["Double"].Item)]:
+        expected_auto = auto.get(label, False)
+        for obj in (table, table()):
+            for name in CLASS_LEVEL:
+                assert hasattr(obj, name) is (expected_auto if name in POPULATE_NAMES else True), (
+                    label,
+                    name,
+                )
+    for tier, has in (
+        (dj.Manual, False),
+        (dj.Lookup, False),
+        (dj.Part, False),
+        (dj.Computed, True),
+        (dj.Imported, True),
+    ):
+        assert hasattr(tier, "populate") is has and hasattr(tier, "progress") is has, tier
+
+
+def test_populate_of_a_manual_table_says_which_tables_have_it(tables):
+    with pytest.raises(dj.errors.MissingMethodError, match="A is a Manual table: it has no populate") as info:
+        tables["A"].populate()
+    assert isinstance(info.value, AttributeError) and "restricted" not in str(info.value)
+    with pytest.raises(AttributeError, match="Kind is a Lookup table: it has no progress"):
+        tables["Kind"]().progress()
+    with pytest.raises(AttributeError, match="Item is a Part table: it has no key_source"):
+        tables["Double"].Item.key_source  # noqa: B018
+    query = tables["Double"] & {"a": 1}
+    with pytest.raises(dj.DataJointError, match=r"Pass the conditions to populate\(\) instead"):
+        query.populate()
+    assert not hasattr(query, "populate") and not hasattr(tables["A"] & {"a": 1}, "progress")
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        tables["A"].nothing_here  # noqa: B018
+
+
+def test_auto_populated_tables_still_populate(tables):
+    Double = tables["Double"]
+    Double.populate()
+    assert Double.progress() == (0, 2)
+    assert len(Double.key_source) == 2 and Double.fetch("twice", order_by="a").tolist() == [20, 40]
