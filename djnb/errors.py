@@ -17,6 +17,7 @@ into these classes in exactly one place, the connection layer.
     ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
     ├── MissingTableError           a table does not exist
     ├── MissingDefinitionError      a table class has no definition / make (also a NotImplementedError)
+    ├── MissingMethodError          e.g. populate() of a Manual table or a query (also an AttributeError)
     ├── QueryError                  the server rejected a statement
     │   ├── QuerySyntaxError
     │   ├── AccessError             insufficient privileges
@@ -70,6 +71,7 @@ __all__ = [
     "MissingCredentialsError",
     "MissingDefinitionError",
     "MissingExternalFile",
+    "MissingMethodError",
     "MissingTableError",
     "NativeBlobsDisabledError",
     "PluginWarning",
@@ -274,3 +276,10 @@ def _support_adapted_types() -> bool:
 def _support_filepath_types() -> bool:
     """Always True: djnb supports ``filepath@store`` attributes without a switch."""
     return True
+
+
+class MissingMethodError(DataJointError, AttributeError):
+    """A table or query lacks a method that other tables have, e.g. ``populate`` of a Manual table.
+
+    Also an ``AttributeError``, as 0.14 raises there: ``hasattr(dj.Manual, "populate")`` is False.
+    """

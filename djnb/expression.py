@@ -11,13 +11,13 @@ import numbers
 import re
 from collections import ChainMap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from . import delete as deleting
 from . import fetch as fetching
 from .connection import Connection
-from .errors import ArgumentError, ArgumentTypeError, DataJointError
+from .errors import ArgumentError, ArgumentTypeError, DataJointError, MissingMethodError
 from .heading import Heading
 from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
@@ -26,9 +26,12 @@ from .sql.conditions import TRUE, Not, UniversalSet, normalize
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
-RENAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+#: ``new="old"`` renames, ``new="(old)"`` copies (the parentheses keep ``old`` in the result)
+RENAME = re.compile(r"^\s*(?:([A-Za-z_][A-Za-z0-9_]*)|\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*$")
 #: SQL words that ``proj(x="NULL")`` computes rather than renames (as 0.14)
 SQL_CONSTANTS = frozenset({"NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "UNKNOWN"})
+#: names that only auto-populated tables have (0.14's AutoPopulate)
+AUTO_POPULATE_NAMES = frozenset({"populate", "progress", "key_source"})
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,6 @@ class Top:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        if self.limit is not None and (
-            not isinstance(self.limit, numbers.Integral) or isinstance(self.limit, bool)
-        ):
-            raise ArgumentTypeError(f"dj.Top(limit=...) takes an integer or None; got {self.limit!r}.")
         order = self.order_by or "KEY"
         items = (order,) if isinstance(order, str) else order
         if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
@@ -56,17 +55,88 @@ class Top:
                 f"dj.Top(order_by=...) takes an attribute name or a list of them, e.g. 'KEY' or "
                 f"['name DESC', 'KEY']; got {self.order_by!r}."
             )
-        offset = self.offset or 0
-        if not isinstance(offset, numbers.Integral) or isinstance(offset, bool):
-            raise ArgumentTypeError(f"dj.Top(offset=...) takes an integer; got {self.offset!r}.")
-        object.__setattr__(self, "limit", None if self.limit is None else int(self.limit))
+        limit, offset = check_window("dj.Top", self.limit, self.offset)
+        object.__setattr__(self, "limit", limit)
         object.__setattr__(self, "order_by", tuple(items))
-        object.__setattr__(self, "offset", int(offset))
+        object.__setattr__(self, "offset", offset)
 
 
-def _is_rename(text: str) -> bool:
-    """``new="old"`` renames when ``old`` is a bare name (any case), not an SQL constant."""
-    return RENAME.match(text) is not None and text.strip().upper() not in SQL_CONSTANTS
+def check_window(place: str, limit: Any, offset: Any) -> tuple[int | None, int]:
+    """``(limit, offset)`` as ints after checking them for ``place`` (``"dj.Top"``, ``"fetch"``).
+
+    ``limit`` is None (all rows) or an integer >= 0; ``offset`` None (0) or an integer >= 0.
+    A wrong type raises ArgumentTypeError (also a TypeError, as 0.14's ``dj.Top``); a negative
+    number raises ArgumentError (0.14 sends it to the server, which rejects the SQL).
+    """
+    for label, value in (("limit", limit), ("offset", offset)):
+        if value is None:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise ArgumentTypeError(
+                f"{place}({label}=...) takes an integer{' or None' if label == 'limit' else ''}; got {value!r}."
+            )
+        if value < 0:
+            raise ArgumentError(
+                f"{place}({label}={value}): a {label} counts rows and cannot be negative; "
+                f"use 0 or more{' (None for all rows)' if label == 'limit' else ''}."
+            )
+    return (None if limit is None else int(limit)), int(offset or 0)
+
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _split_named(named: dict[str, str]) -> tuple[Pairs, set[str], Pairs]:
+    """proj()'s keyword arguments as ``(renames, moved, computed)``.
+
+    As 0.14: ``new="old"`` (a bare name, any case, not an SQL constant) renames and
+    ``new="(old)"`` copies, both kept in ``renames`` as ``(new, old)``; ``moved`` holds the
+    sources of true renames (not copies). Any other value is an SQL expression:
+    ``computed`` holds ``(new, expression)``.
+    """
+    renames, moved, computed = [], set(), []
+    for new, value in named.items():
+        if not isinstance(value, str):
+            raise ArgumentError(
+                f"proj({new}=...) takes an attribute name or an SQL expression; got {value!r}."
+            )
+        match = RENAME.match(value)
+        old = match and (match.group(1) or match.group(2))
+        if old and old.upper() not in SQL_CONSTANTS:
+            renames.append((new, old))
+            if match.group(1):
+                moved.add(old)
+        else:
+            computed.append((new, value))
+    return tuple(renames), moved, tuple(computed)
+
+
+def _fetch1_message(node: Node, count: int) -> str:
+    """Why fetch1() found ``count`` (0 or 2, i.e. more than one) rows, naming what it read."""
+    tables: list[str] = []
+    pending = [node]
+    while pending:  # the base tables the query reads, in order
+        current = pending.pop(0)
+        if isinstance(current, Relation):
+            tables += [current.full_name] if current.full_name not in tables else []
+        pending += [
+            getattr(current, f.name)
+            for f in fields(current)
+            if isinstance(getattr(current, f.name, None), Node)
+        ]
+    source = ", ".join(tables) or "the query"
+    if count == 0 and isinstance(node, Relation):
+        return f"fetch1() needs exactly one row, but table {source} is empty."
+    if count == 0:
+        return (
+            f"fetch1() needs exactly one row, but the query on {source} has none: its restriction "
+            "matches no rows. Check the key or condition (a typo, a row not inserted yet)."
+        )
+    what = f"table {source}" if isinstance(node, Relation) else f"the query on {source}"
+    return (
+        f"fetch1() needs exactly one row, but {what} has more than one. Restrict it to one row, "
+        "e.g. (Table & key).fetch1(), or use fetch() for several."
+    )
 
 
 def node_of(obj: Any) -> Node | None:
@@ -173,34 +243,35 @@ class QueryExpression:
         )
 
     def proj(self, *attributes: Any, **named: str) -> QueryExpression:
-        """Keep (``'a'``), drop (``'-a'``), keep all secondary (``...``), rename (``new='old'``),
-        duplicate (``new='(old)'``) or compute (``new='expression'``) attributes."""
+        """Projection, with DataJoint 0.14's rules.
+
+        The primary key is always kept; ``'a'`` keeps a secondary attribute, ``...`` all of them,
+        ``'-a'`` removes one (a primary-key attribute cannot be removed; a name not in the query
+        is ignored, as 0.14). ``new='old'`` (a bare name) RENAMES: ``old`` is no longer included,
+        even with ``...``, unless it is also listed by name (a renamed key attribute stays in the
+        key). ``new='(old)'`` COPIES: ``old`` stays as it would. Anything else
+        (``new='a + 1'``, ``new='NULL'``) is computed as SQL. Raises UnknownAttributeError for a
+        kept or renamed name the query lacks, ArgumentError for a clash of names.
+        """
         heading = self.heading
-        keep: list[str] = []
+        renames, renamed, computed = _split_named(named)
+        keep: dict[str, None] = dict.fromkeys(n for n in heading.primary_key if n not in renamed)
         dropped: set[str] = set()
         for item in attributes:
             if item is Ellipsis:
-                keep += heading.secondary_attributes
-            elif isinstance(item, str) and item.startswith("-"):
-                dropped.add(item[1:].strip())
+                keep.update(dict.fromkeys(n for n in heading.secondary_attributes if n not in renamed))
+            elif isinstance(item, str) and item.strip().startswith("-"):
+                dropped.add(item.strip()[1:].strip())
             elif isinstance(item, str):
-                keep.append(item)
+                keep[item.strip()] = None
             else:
                 raise ArgumentError(
                     f"proj() takes attribute names, '-name', ... or new='expression'; got {item!r}."
                 )
-        for name in dropped:
-            if name not in heading:
-                heading[name]  # raises UnknownAttributeError naming the existing attributes
-            if name in heading.primary_key:
-                raise ArgumentError(f"proj() cannot drop primary-key attribute `{name}`.")
-        if dropped and not keep:
-            keep = [n for n in heading.secondary_attributes if n not in dropped]
-        renames = tuple((new, old.strip()) for new, old in named.items() if _is_rename(old))
-        computed = tuple((new, old) for new, old in named.items() if not _is_rename(old))
-        keep_names = tuple(
-            dict.fromkeys(n for n in keep if n not in heading.primary_key and n not in dropped)
-        )
+        key_dropped = next((n for n in heading.primary_key if n in dropped), None)
+        if key_dropped:
+            raise ArgumentError(f"proj() cannot drop primary-key attribute `{key_dropped}`.")
+        keep_names = tuple(n for n in keep if n not in dropped)
         return self._derive(Project(self.node, keep_names, renames, computed))
 
     def aggr(
@@ -258,14 +329,25 @@ class QueryExpression:
         squeeze: bool = False,
         download_path: str = ".",
     ) -> Any:
-        """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``);
-        with attribute names (or ``"KEY"``), one array (or list of keys) per name."""
+        """Rows as a record array (default), dicts (``as_dict``) or a DataFrame (``format="frame"``).
+
+        With attribute names (or ``"KEY"``), as 0.14: one name gives its array (``"KEY"``: a
+        list of key dicts); several give a list of them, one per name; with ``as_dict`` a list of
+        dicts holding those attributes. ``format="frame"`` with names or ``as_dict=True`` raises
+        ArgumentError (0.14 refuses it too); ``config["fetch_format"]`` applies only to whole rows.
+        """
         attributes = tuple("KEY" if fetching.is_key(a) else a for a in attributes)
         heading = self.heading
-        fmt = format or config["fetch_format"]
+        if format == "frame" and (attributes or as_dict):
+            raise ArgumentError(
+                "fetch(format='frame') returns whole rows: it cannot be combined with attribute names "
+                "or as_dict=True. Use q.proj(*names).fetch(format='frame') for a DataFrame of some columns."
+            )
+        fmt = format or ("array" if attributes or as_dict else config["fetch_format"])
         if fmt not in ("array", "frame"):
             raise ArgumentError(f"format must be 'array' or 'frame'; got {fmt!r}.")
         node = self.node
+        limit, offset = check_window("fetch", limit, offset)
         if order_by is not None or limit is not None or offset:
             order = (order_by,) if isinstance(order_by, str) else tuple(order_by or ("KEY",))
             node = TopNode(node, limit, order, offset or 0)
@@ -297,30 +379,45 @@ class QueryExpression:
             else records[a]
             for a in attributes
         ]
-        return results[0] if len(results) == 1 else tuple(results)
+        return results[0] if len(results) == 1 else results  # a list, as 0.14
 
     def fetch1(self, *attributes: str, squeeze: bool = False, download_path: str = ".") -> Any:
-        """The one row of this query: a dict, or the values of the named attributes."""
+        """The one row of this query: a dict, or the values of the named attributes (one name: its
+        value; several: a tuple, as 0.14). No row or more than one raises DataJointError, whose
+        message says which (0.14 raises DataJointError in both cases) and names the tables."""
         rows = self.fetch(
             *(attributes or ()), as_dict=not attributes, squeeze=squeeze, limit=2, download_path=download_path
         )
         count = len(rows if not attributes or len(attributes) == 1 else rows[0])
         if count != 1:
-            raise DataJointError(
-                f"fetch1() needs exactly one row; the query has {'none' if count == 0 else 'more than one'}. "
-                "Restrict it further, e.g. (table & key).fetch1()."
-            )
+            raise DataJointError(_fetch1_message(self.node, count))
         if not attributes:
             return rows[0]
         if len(attributes) == 1:
             return rows[0]
         return tuple(values[0] for values in rows)
 
-    def populate(self, *args: Any, **kwargs: Any) -> Any:
-        raise DataJointError(
-            "populate() runs on the table itself, not on a restricted query. "
-            "Pass the conditions to populate() instead: Table.populate(condition)."
-        )
+    def __getattr__(self, name: str) -> Any:
+        """Only for names this query lacks: AttributeError (for populate's names a
+        MissingMethodError, also an AttributeError, that says where they live).
+
+        As 0.14, ``populate``, ``progress`` and ``key_source`` exist only on auto-populated tables
+        (``hasattr(manual_table, "populate")`` is False); asking a query or another tier for them
+        says where they live.
+        """
+        if name in AUTO_POPULATE_NAMES and type(self) is QueryExpression:
+            usage = "key_source & condition" if name == "key_source" else f"{name}(condition)"
+            raise MissingMethodError(
+                f"{name} belongs to an auto-populated table itself, not to a query made from it. "
+                f"Pass the conditions to populate() instead: Table.{usage}."
+            )
+        if name in AUTO_POPULATE_NAMES:
+            tier = next(c.__name__ for c in type(self).__mro__ if c.__module__.startswith("djnb."))
+            raise MissingMethodError(
+                f"{type(self).__name__} is a {tier} table: it has no {name}, which only auto-populated "
+                "tables (dj.Imported, dj.Computed) have, for rows that their make() computes."
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- deleting
     def delete(
@@ -356,15 +453,21 @@ class QueryExpression:
         return self.fetch(format="frame", **options)
 
     def to_arrays(self, *attributes: str, **options: Any) -> Any:
-        return self.fetch(*attributes, format="array", **options)
+        """A record array; with names, one array per name (several: a tuple, as DataJoint 2.x)."""
+        result = self.fetch(*attributes, format="array", **options)
+        return tuple(result) if len(attributes) > 1 else result
 
     def keys(self, **options: Any) -> list[dict]:
         return self.fetch("KEY", **options)
 
     def head(self, limit: int = 25, **options: Any) -> Any:
+        """The first ``limit`` rows in key order (fetch's options apply)."""
+        check_window("head", limit, None)
         return self.fetch(order_by="KEY", limit=limit, **options)
 
     def tail(self, limit: int = 25, **options: Any) -> Any:
+        """The last ``limit`` rows in key order (fetch's options apply)."""
+        check_window("tail", limit, None)
         rows = self.fetch(order_by=[f"{k} DESC" for k in self.primary_key], limit=limit, **options)
         return rows[::-1]
 
@@ -378,7 +481,7 @@ class QueryExpression:
     def preview_data(self, limit: int | None = None) -> Preview:
         """The first ``limit`` rows (default ``display.limit``) in key order (blobs as
         placeholders) and the count, for the text and HTML renderers."""
-        heading, limit = self.heading, limit or config["display.limit"]
+        heading, limit = self.heading, check_window("preview", limit, 0)[0] or config["display.limit"]
         names = heading.names
         hidden = {
             n for n in names if heading[n].is_blob or heading[n].is_attachment or heading[n].is_filepath

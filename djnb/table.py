@@ -40,11 +40,18 @@ CLASS_LEVEL = frozenset({
 })  # fmt: skip
 
 
+_MISSING = object()
+
+
 class TableMeta(type):
     """Lets the class itself act as its table: ``Session & key``, ``Session.fetch()``."""
 
     def __getattribute__(cls, name: str) -> Any:
         if name in CLASS_LEVEL:
+            if inspect.getattr_static(cls, name, _MISSING) is _MISSING:
+                # only what the class really has (0.14: no populate on a Manual table): the
+                # instance explains where such a name lives
+                return getattr(cls(), name)
             if type.__getattribute__(cls, "_connection") is None:
                 # Not in a schema (yet): a property has no table to run on, so the class gives
                 # the property itself, as any class does. help() and pydoc rely on it.

@@ -64,7 +64,14 @@ class Restrict(Node):
 
 @dataclass(frozen=True)
 class Project(Node):
-    """Keep, rename and compute attributes; the primary key is always kept."""
+    """Keep, rename, copy and compute attributes (DataJoint 0.14's projection).
+
+    ``keep`` names the attributes kept under their own names; a primary-key attribute is kept
+    anyway unless it is renamed. ``renames`` are ``(new, old)`` pairs: ``new`` takes ``old``'s
+    place, type and key membership, and a renamed ``old`` stays only if it is in ``keep`` (a
+    copy, 0.14's ``new="(old)"``); one source may be renamed more than once. ``computed`` attributes, the
+    values of SQL expressions, come last.
+    """
 
     source: Node
     keep: tuple[str, ...]  # attributes kept under their names
@@ -73,23 +80,14 @@ class Project(Node):
 
     def __post_init__(self) -> None:
         source = _require((*self.keep, *(old for _, old in self.renames)), self.source.heading)
-        renamed = {old: new for new, old in self.renames}
-        # the key first (renamed key attributes keep their place), then kept, renamed, computed
-        attributes = [
-            replace(a, name=renamed[a.name], expression=f"`{a.name}`")
-            if a.name in renamed
-            else replace(a, expression=None)
-            for a in source.all_attributes
-            if a.in_key
-        ]
-        attributes += [
-            replace(a, expression=None) for a in source.all_attributes if not a.in_key and a.name in self.keep
-        ]
-        attributes += [
-            replace(source[old], name=new, expression=f"`{old}`")
-            for new, old in self.renames
-            if not source[old].in_key
-        ]
+        renamed = {old for _, old in self.renames}
+        attributes: list[Attribute] = []
+        for a in source.all_attributes:  # each renamed attribute takes its source's place
+            if a.name in self.keep or (a.in_key and a.name not in renamed):
+                attributes.append(replace(a, expression=None))
+            attributes += [
+                replace(a, name=new, expression=f"`{old}`") for new, old in self.renames if old == a.name
+            ]
         attributes += [
             Attribute(name=n, type="expression", category="EXPRESSION", expression=e)
             for n, e in self.computed
@@ -99,7 +97,10 @@ class Project(Node):
         names = [a.name for a in attributes]
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
-            raise ArgumentError(f"proj() would produce attribute `{duplicate}` twice; rename one of them.")
+            raise ArgumentError(
+                f"proj() would produce attribute `{duplicate}` twice (it already exists or is named "
+                "twice); give one of them another name, or exclude it with '-name'."
+            )
         self._set_heading(Heading(tuple(attributes)))
 
 
@@ -208,6 +209,10 @@ class Top(Node):
     offset: int = 0
 
     def __post_init__(self) -> None:
+        if (self.limit is not None and self.limit < 0) or self.offset < 0:
+            raise ArgumentError(
+                f"A row limit and offset cannot be negative; got limit={self.limit}, offset={self.offset}."
+            )
         self._set_heading(self.source.heading.with_attributes(_plain(self.source.heading.all_attributes)))
 
 

@@ -114,7 +114,7 @@ def legacy(lab):
 def test_proj_keeps_renames_and_computes_columns_with_capitals(legacy):
     assert legacy.proj("Name").fetch(as_dict=True, order_by="oldID")[0] == {"oldID": 1, "Name": "a"}
     assert legacy.proj().fetch("oldID").tolist() == [1, 2, 3]
-    assert legacy.proj("-Name").heading.names == ["oldID", "Value"]
+    assert legacy.proj(..., "-Name").heading.names == ["oldID", "Value"]
     renamed = legacy.proj(new_id="oldID", NewName="Name")
     assert renamed.heading.names == ["new_id", "NewName"] and renamed.heading["new_id"].in_key
     assert (renamed & {"new_id": 2}).fetch1() == {"new_id": 2, "NewName": "b"}
