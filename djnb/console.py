@@ -30,12 +30,24 @@ def user_choice(prompt: str, choices: Sequence[str] = ("yes", "no"), default: st
 
 
 def prompt(question: str) -> bool:
-    if not sys.stdin or not sys.stdin.isatty():
-        return False
-    answer = ""
-    while answer not in ("yes", "no"):
-        answer = input(f"{question} [yes, no]: ").strip().lower()
-    return answer == "yes"
+    """Ask ``question`` on standard input, terminal or not (``echo yes | python script.py``
+    answers it), until ``yes`` or ``no`` is read; the question goes to standard output, as
+    0.14's ``input()`` prompt. Raises ``EOFError`` when nobody can answer (no standard input,
+    or it ends first), as 0.14 did; ``djnb.hooks.ask`` turns that into ``ConfirmationError``.
+    """
+    stdin = sys.stdin
+    if stdin is None or getattr(stdin, "closed", False):
+        raise EOFError("no standard input to read an answer from")
+    while True:
+        try:
+            answer = input(f"{question} [yes, no]: ")
+        except OSError as err:  # standard input that cannot be read (e.g. captured by a test runner)
+            raise EOFError(f"standard input cannot be read: {err}") from err
+        answer = answer.strip().lower()
+        if answer in ("yes", "no"):
+            if not stdin.isatty():  # echo what was read, so a log shows the question's answer
+                sys.stdout.write(answer + "\n")
+            return answer == "yes"
 
 
 def ask_secret(question: str) -> str | None:

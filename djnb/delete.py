@@ -20,6 +20,12 @@ from .sql.compiler import Compiler
 from .sql.conditions import AllOf, AnyOf, InQuery, Negate
 from .sql.nodes import Node, Relation, Restrict
 
+#: how to delete without being asked, for the error raised when nobody can answer
+SKIP_CONFIRMATION = (
+    "call delete(safemode=False), or set dj.config['safemode'] = False, "
+    "or pass delete(confirm=lambda question: True)"
+)
+
 
 def base_relation(node: Node) -> Relation:
     """The table a query restricts (deletes work on restrictions of one table)."""
@@ -142,7 +148,8 @@ def delete(
         return 0
     if config["safemode"] if safemode is None else safemode:
         preview = "\n".join(f"  {name}: {count} rows" for name, count in counts.items() if count)
-        if not hooks.ask(f"About to delete:\n{preview}\nCommit deletes?", confirm):
+        question = f"About to delete:\n{preview}\nCommit deletes?"
+        if not hooks.ask(question, confirm, action="Delete", instead=SKIP_CONFIRMATION):
             return 0
     connection = query.connection
     own = transaction and not connection.in_transaction

@@ -15,6 +15,7 @@ into these classes in exactly one place, the connection layer.
     │   └── TLSError                TLS was required and could not be established
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
     ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
+    ├── ConfirmationError           safemode asked and nobody could answer (also an EOFError)
     ├── MissingTableError           a table does not exist
     ├── MissingDefinitionError      a table class has no definition / make (also a NotImplementedError)
     ├── QueryError                  the server rejected a statement
@@ -56,6 +57,7 @@ __all__ = [
     "BlobTypeError",
     "BucketInaccessible",
     "ConfigError",
+    "ConfirmationError",
     "ConnectError",
     "DataJointError",
     "DefinitionError",
@@ -274,3 +276,11 @@ def _support_adapted_types() -> bool:
 def _support_filepath_types() -> bool:
     """Always True: djnb supports ``filepath@store`` attributes without a switch."""
     return True
+
+
+class ConfirmationError(DataJointError, EOFError):
+    """An operation needed a yes/no answer (safemode) and nobody could give one: no terminal,
+    standard input closed or at its end. Nothing was done.
+
+    Also an ``EOFError``, which DataJoint 0.14's prompt raised there (``input()`` at end of input).
+    """

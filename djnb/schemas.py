@@ -357,9 +357,13 @@ class Schema:
                 f"  {name}: {len(FreeTable(self.connection, f'`{self.database}`.`{name}`'))} rows"
                 for name in self.list_tables()
             )
-            question = f"Drop the schema `{self.database}` with all its tables and data?\n{plan}"
-        if config["safemode"] and not force and not hooks.ask(question, confirm):
-            return False
+            question = f"Drop the schema `{self.database}` with all its tables and data?\n{plan}\nProceed?"
+            instead = (
+                "call schema.drop(force=True), set dj.config['safemode'] = False, "
+                "or pass drop(confirm=lambda question: True)"
+            )
+            if not hooks.ask(question, confirm, action=f"Drop of schema `{self.database}`", instead=instead):
+                return False
         self.connection.query(*self.connection.dialect.drop_schema(self.database))
         graph = dependencies_of(self.connection)
         graph.schemas.discard(self.database)

@@ -403,7 +403,15 @@ class Table(QueryExpression, metaclass=TableMeta):
         )  # fmt: skip
         if sql is None:
             return None
-        if prompt and config["safemode"] and not hooks.ask(f"{sql}\nExecute?", confirm):
+        instead = (
+            "call alter(prompt=False), set dj.config['safemode'] = False, "
+            "or pass alter(confirm=lambda question: True)"
+        )
+        if (
+            prompt
+            and config["safemode"]
+            and not hooks.ask(f"{sql}\nExecute?", confirm, action="Alter", instead=instead)
+        ):
             return None
         self.connection.query(sql)
         self.forget_heading()
@@ -435,7 +443,8 @@ class Table(QueryExpression, metaclass=TableMeta):
         if config["safemode"]:
             plan = "\n".join(f"  {n}: {len(FreeTable(self.connection, n))} rows" for n in names)
             question = f"About to drop:\n{plan}\nProceed?"
-            if not hooks.ask(question, confirm):
+            instead = "set dj.config['safemode'] = False, or pass drop(confirm=lambda question: True)"
+            if not hooks.ask(question, confirm, action=f"Drop of {self.full_table_name}", instead=instead):
                 return False
         for name in reversed(names):
             self.connection.query(f"DROP TABLE IF EXISTS {name}")
