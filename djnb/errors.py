@@ -9,7 +9,8 @@ into these classes in exactly one place, the connection layer.
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
     │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
-    │   └── MissingCredentialsError no user configured for a server connection
+    │   ├── MissingCredentialsError no user configured for a server connection
+    │   └── UnknownSettingError     no such setting; a typo of a known one (also a KeyError)
     ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
     ├── ConnectError                the server cannot be reached or refuses the session
     │   └── TLSError                TLS was required and could not be established
@@ -81,6 +82,7 @@ __all__ = [
     "TLSError",
     "TransactionError",
     "UnknownAttributeError",
+    "UnknownSettingError",
 ]
 
 
@@ -284,3 +286,10 @@ class ConfirmationError(DataJointError, EOFError):
 
     Also an ``EOFError``, which DataJoint 0.14's prompt raised there (``input()`` at end of input).
     """
+
+
+class UnknownSettingError(ConfigError, KeyError):
+    """``dj.config`` has no such setting: read before it was set, or a new key one typo away
+    from a known one (the message suggests it). Also a ``KeyError``, as 0.14's config raised."""
+
+    __str__ = Exception.__str__

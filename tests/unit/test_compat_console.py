@@ -7,12 +7,18 @@ tests/db/test_compat_console.py runs the scripts on MariaDB and SQLite).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 import djnb as dj
 from djnb import hooks
+from djnb.errors import UnknownSettingError
+from djnb.settings import Config
 
 NOTEBOOK_CELLS = [
     "import djnb as dj\n%load_ext djnb",
@@ -53,3 +59,76 @@ def test_hooks_answer_is_tri_state():
         hooks.ask("q?", nobody, action="Frobnicate", instead="use frob_quick")
     assert issubclass(dj.errors.ConfirmationError, dj.errors.DataJointError)
     assert issubclass(dj.errors.ConfirmationError, EOFError)
+
+
+# -- configuration typos and backends that are not there yet
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("safemdoe", "safemode"),  # two letters swapped
+        ("loglevl", "loglevel"),  # one dropped
+        ("fetch_formatt", "fetch_format"),  # one added
+        ("dispaly.limit", "display.limit"),  # a typo in the namespace itself
+        ("enable_python_native_blob", "enable_python_native_blobs"),
+    ],
+)
+def test_a_new_top_level_key_one_typo_away_is_refused(typo, meant):
+    cfg = Config(environ={})
+    with pytest.raises(UnknownSettingError, match=f"no setting '{typo}'. Did you mean '{meant}'"):
+        cfg[typo] = False
+    assert typo not in cfg
+    with pytest.raises(UnknownSettingError, match=f"Did you mean '{meant}'"), cfg(**{typo: False}):
+        pass
+
+
+def test_free_top_level_keys_stay_accepted():
+    cfg = Config(environ={})
+    for key in ("custom", "lab_settings", "safemode_extra", "stores_backup"):
+        cfg[key] = {"x": 1}
+        assert cfg[key] == {"x": 1} and key in cfg
+
+
+def test_reading_an_unknown_key_is_a_key_error_that_suggests_the_setting():
+    cfg = Config(environ={})
+    cfg["custom"] = {}
+    with pytest.raises(KeyError) as caught:
+        cfg["database.hots"]
+    assert isinstance(caught.value, UnknownSettingError) and isinstance(caught.value, dj.errors.ConfigError)
+    assert str(caught.value) == "dj.config has no setting 'database.hots'. Did you mean 'database.host'?"
+    with pytest.raises(UnknownSettingError, match="Did you mean 'custom'"):
+        cfg["custon"]  # keys set in code are suggested too
+    with pytest.raises(UnknownSettingError, match=r"no setting 'zzz'. .*get\('zzz', default\)"):
+        cfg["zzz"]
+    with pytest.raises(UnknownSettingError, match="Did you mean 'safemode'"):
+        del cfg["safemod"]
+    assert cfg.get("database.hots") is None and cfg.get("database.hots", 5) == 5
+    assert "database.hots" not in cfg and "database.host" in cfg
+
+
+def test_an_unfinished_backend_says_so_before_asking_for_a_user():
+    cfg = Config(environ={"DJ_BACKEND": "postgres"})
+    with pytest.raises(dj.errors.ConfigError, match=r"DJ_BACKEND.*postgresql is not available yet") as caught:
+        cfg.backend()
+    assert not isinstance(caught.value, dj.errors.MissingCredentialsError)
+    with dj.config(database__backend="postgres", database__user=None):
+        with pytest.raises(dj.errors.ConfigError, match="postgresql is not available yet") as caught:
+            dj.conn(reset=True)
+        assert not isinstance(caught.value, dj.errors.MissingCredentialsError)
+        with pytest.raises(dj.errors.ConfigError, match="not available yet"):
+            dj.Connection(user="u")
+
+
+def test_djnb_info_reports_the_unfinished_backend(tmp_path):
+    env = {**os.environ, "DJ_BACKEND": "postgres", "PYTHONPATH": os.getcwd()}
+    result = subprocess.run(
+        [sys.executable, "-m", "djnb", "info"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "connection: FAILED: dj.config['database.backend'] is 'postgresql'" in result.stdout
