@@ -349,6 +349,7 @@ class Schema:
         """
         self._require()
         if not self.exists:
+            logger.info("Schema `%s` does not exist: nothing to drop.", self.database)  # as 0.14
             return False
         tables = [f"`{self.database}`.`{t}`" for t in catalog.list_tables(self.connection, self.database)]
         refuse_drop(self.connection, tables, f"drop the schema `{self.database}`")

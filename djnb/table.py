@@ -426,6 +426,7 @@ class Table(QueryExpression, metaclass=TableMeta):
         """
         refuse_drop(self.connection, [self.full_table_name], f"drop {self.full_table_name}")
         self.connection.query(f"DROP TABLE IF EXISTS {self.full_table_name}")
+        logger.info("Dropped table %s", self.full_table_name)  # as 0.14
         self.forget_heading()
         dependencies_of(self.connection).load()
 
@@ -448,6 +449,7 @@ class Table(QueryExpression, metaclass=TableMeta):
                 return False
         for name in reversed(names):
             self.connection.query(f"DROP TABLE IF EXISTS {name}")
+            logger.info("Dropped table %s", name)  # as 0.14
         self.forget_heading()
         dependencies_of(self.connection).load()
         return True

@@ -9,6 +9,7 @@ with a line in the log.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -202,3 +203,70 @@ def test_no_prompt_installed_is_nobody_to_answer(connection, prefix, no_hook):
         Item.drop()
     with dj.config(safemode=False):
         assert Item.drop() and schema.drop()
+
+
+# -- what 0.14 logs: deleted rows, suppressed populate errors, dropped tables
+
+
+def test_delete_logs_the_rows_of_each_table(connection, prefix, caplog):
+    schema = dj.Schema(f"{prefix}_logdelete", connection=connection)
+
+    @schema
+    class Animal(dj.Manual):
+        definition = "animal_id : int"
+
+    @schema
+    class Weighing(dj.Manual):
+        definition = "-> Animal\nweighing : int"
+
+    Animal.insert([(1,), (2,)])
+    Weighing.insert([(1, 1), (1, 2), (2, 1)])
+    with caplog.at_level(logging.INFO, logger="djnb"):
+        assert (Animal & {"animal_id": 1}).delete(safemode=True, confirm=lambda question: True) == 1
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "djnb"]
+    assert (logging.INFO, f"Deleting 2 rows from {Weighing.full_table_name}") in lines
+    assert (logging.INFO, f"Deleting 1 rows from {Animal.full_table_name}") in lines
+    assert (logging.INFO, "Delete committed.") in lines
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="djnb"):
+        assert (Animal & {"animal_id": 7}).delete(safemode=True) == 0
+        assert (Animal & {"animal_id": 2}).delete(safemode=True, confirm=lambda question: False) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith("Nothing to delete") for m in warnings)
+    assert any(m.startswith("Delete cancelled") for m in warnings)
+    assert len(Animal()) == 1
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="djnb"), dj.config(safemode=False):
+        Animal.drop()
+        schema.drop()
+        schema.drop()
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"Dropped table {Weighing.full_table_name}" in messages
+    assert f"Dropped table {Animal.full_table_name}" in messages
+    assert any("does not exist: nothing to drop" in m for m in messages)
+
+
+def test_suppressed_populate_errors_are_logged(connection, prefix, caplog):
+    schema = dj.Schema(f"{prefix}_logpopulate", connection=connection)
+
+    @schema
+    class Source(dj.Lookup):
+        definition = "source_id : int"
+        contents = ((1,), (2,))
+
+    @schema
+    class Result(dj.Computed):
+        definition = "-> Source\n---\nvalue : int"
+
+        def make(self, key):
+            if key["source_id"] == 2:
+                raise ValueError("source 2 is broken")
+            self.insert1({**key, "value": 1})
+
+    with caplog.at_level(logging.INFO, logger="djnb"):
+        result = Result.populate(suppress_errors=True)
+    assert result["success_count"] == 1 and len(result["error_list"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and r.name == "djnb"]
+    assert len(errors) == 1
+    assert "{'source_id': 2}" in errors[0] and Result.full_table_name in errors[0]
+    assert "ValueError: source 2 is broken" in errors[0]
