@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from typing import IO
 
 from . import hooks
 from .errors import ArgumentError
@@ -59,24 +60,44 @@ def ask_secret(question: str) -> str | None:
 
 
 class ProgressBar:
-    """``done/total`` with a bar, the rate and the time left, redrawn in place on stderr."""
+    """``done/total`` with a bar, the rate and the time left, on stderr (or ``stream``).
 
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
+    On a terminal the line is redrawn in place (``\\r``). Into a pipe or a file, where redraws
+    pile up as one unreadable line, it writes plain lines instead: at most one every
+    ``interval`` seconds, and always the last one (``done == total``).
+    """
+
+    def __init__(self, stream: IO[str] | None = None, interval: float = 5.0) -> None:
+        self.stream = stream  # None: sys.stderr at the time of each update
+        self.interval = interval
         self.started: float | None = None
+        self.written = 0.0  # when the last plain line was written
 
     def __call__(self, done: int, total: int, key: Mapping | None = None) -> None:
+        stream = self.stream or sys.stderr
         now = time.monotonic()
-        if self.started is None or done <= 1:
-            self.started = now
+        if self.started is None or done <= 1:  # a new run
+            self.started = self.written = now
+        finished = done >= total
+        in_place = _is_terminal(stream)
+        if not in_place and not finished and now - self.written < self.interval:
+            return
+        self.written = now
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0.001 else 0.0
         width = 30
         filled = int(width * done / max(total, 1))
         timing = f"{rate:.1f}/s  ETA {(total - done) / rate:.0f}s" if rate else "--/s  ETA --"
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {timing}"
-        self.stream.write(line + ("\n" if done >= total else ""))
-        self.stream.flush()
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {timing}"
+        stream.write(("\r" + line + ("\n" if finished else "")) if in_place else line + "\n")
+        stream.flush()
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed file
+        return False
 
 
 def install() -> None:

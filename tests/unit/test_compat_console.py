@@ -8,8 +8,10 @@ tests/db/test_compat_console.py runs the scripts on MariaDB and SQLite).
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -17,6 +19,7 @@ from nbclient import NotebookClient
 
 import djnb as dj
 from djnb import hooks
+from djnb.console import ProgressBar
 from djnb.errors import UnknownSettingError
 from djnb.settings import Config
 
@@ -132,3 +135,55 @@ def test_djnb_info_reports_the_unfinished_backend(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "connection: FAILED: dj.config['database.backend'] is 'postgresql'" in result.stdout
+
+
+# -- the progress bar: redrawn on a terminal, plain lines into pipes and files
+
+
+def test_progress_into_a_file_writes_plain_lines_at_most_every_interval(tmp_path):
+    with (tmp_path / "log.txt").open("w") as stream:
+        bar = ProgressBar(stream, interval=3600)
+        for done in range(1, 101):
+            bar(done, 100)
+    text = (tmp_path / "log.txt").read_text()
+    assert "\r" not in text and text.count("\n") == 1  # only the end, within the interval
+    assert "100/100" in text and text.endswith("\n")
+
+
+def test_progress_into_a_pipe_writes_a_line_when_the_interval_has_passed():
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "w") as stream:
+        bar = ProgressBar(stream, interval=0.2)
+        bar(1, 10)  # a new run: nothing yet
+        time.sleep(0.25)
+        bar(2, 10)  # the interval has passed: a line
+        bar(3, 10)  # too soon after it
+        bar(10, 10)  # the end: always
+    with os.fdopen(read_end) as pipe:
+        lines = pipe.read().splitlines(keepends=True)
+    assert [line.split("]")[1].split()[0] for line in lines] == ["2/10", "10/10"]
+    assert not any("\r" in line for line in lines)
+
+
+def test_progress_on_a_terminal_redraws_in_place():
+    controller, terminal = pty.openpty()
+    with os.fdopen(terminal, "w") as stream:
+        bar = ProgressBar(stream)
+        for done in range(1, 4):
+            bar(done, 3)
+        shown = os.read(controller, 4096).decode()
+    os.close(controller)
+    assert shown.count("\r") >= 3 and "3/3" in shown  # every update, each redrawing the line
+
+
+def test_the_demo_into_a_file_has_no_redraws(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJ_", "DJNB_"))}
+    env["PYTHONPATH"] = os.getcwd()
+    with (tmp_path / "out.txt").open("w") as out:
+        subprocess.run(
+            [sys.executable, "-m", "djnb", "demo"], env=env, cwd=tmp_path, stdout=out, stderr=out,
+            stdin=subprocess.DEVNULL, timeout=120, check=True,
+        )  # fmt: skip
+    text = (tmp_path / "out.txt").read_text()
+    assert "\r" not in text
+    assert text.count("12/12") == 2  # one line per populate: the end
