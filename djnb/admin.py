@@ -175,7 +175,8 @@ def kill(
     ``order_by`` a column or a list of them (default ``id``). 0.14 shows a table and reads ids
     from the keyboard; djnb asks about each session in turn through ``confirm`` (or the
     installed ``hooks.confirm``). With nobody to answer (0.14: ``EOFError``), raises
-    ``ConfirmationError`` (sessions not yet confirmed are left alone); ``kill_quick`` ends sessions without asking.
+    ``ConfirmationError`` (sessions not yet confirmed are left alone); ``kill_quick`` ends
+    sessions without asking.
     """
     connection = conn() if connection is None else connection
     ended = []

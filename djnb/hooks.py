@@ -64,8 +64,9 @@ def ask(
     reply = answer(question, callback)
     if reply is None:
         raise ConfirmationError(
-            f"{action} was NOT done: it must be confirmed first, and nobody could answer (no terminal; standard "
-            f"input is closed or at its end). To go ahead without asking: {instead}. "
+            f"{action} was NOT done: it must be confirmed first, and nobody could answer (standard input "
+            f"is closed or at its end, or the notebook front end takes no input). "
+            f"To go ahead without asking: {instead}. "
             "A script can also answer on its standard input: echo yes | python script.py"
         )
     if not reply:
