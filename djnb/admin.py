@@ -19,6 +19,8 @@ from .settings import LOCAL_CONFIG, MASK, config, logger
 
 __all__ = ["kill", "kill_quick", "logger", "set_password"]
 
+KILL_INSTEAD = "call dj.kill_quick(restriction), or pass kill(confirm=lambda question: True)"
+
 
 def set_password(
     new_password: str | None = None,
@@ -51,7 +53,15 @@ def set_password(
     connection.password_changed(new_password)  # a reconnect must log in with the new one
     logger.info("Password updated for %s.", connection.get_user())
     question = f"Store the new password in {LOCAL_CONFIG} (dj.config['database.password'])?"
-    if update_config or (update_config is None and hooks.ask(question)):
+    if update_config is None:
+        update_config = hooks.answer(question)
+        if update_config is None:  # the password has changed; only the local setting is left out
+            logger.warning(
+                "The new password was NOT stored in %s: nobody could answer whether to. "
+                "Call set_password(..., update_config=True) to store it.",
+                LOCAL_CONFIG,
+            )
+    if update_config:
         config["database.password"] = new_password
         config.save_local(verbose=True)
 
@@ -164,13 +174,18 @@ def kill(
     ``restriction`` is SQL over the process list (``'TIME > 600'``, ``'HOST LIKE "%compute%"'``);
     ``order_by`` a column or a list of them (default ``id``). 0.14 shows a table and reads ids
     from the keyboard; djnb asks about each session in turn through ``confirm`` (or the
-    installed ``hooks.confirm``): with nobody to ask, nothing is ended.
+    installed ``hooks.confirm``). With nobody to answer (0.14: ``EOFError``), raises
+    ``ConfirmationError`` (sessions not yet confirmed are left alone); ``kill_quick`` ends
+    sessions without asking.
     """
     connection = conn() if connection is None else connection
     ended = []
     for process in _processes(connection, restriction, order_by):
         question = f"End this database session?\n  {_describe(process)}"
-        if hooks.ask(question, confirm) and _end(connection, process["id"]):
+        action = f"Ending database session {process['id']}"
+        if hooks.ask(question, confirm, action=action, instead=KILL_INSTEAD) and _end(
+            connection, process["id"]
+        ):
             ended.append(process["id"])
     return ended
 

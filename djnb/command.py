@@ -39,7 +39,11 @@ def render_info(check_connection: bool = True) -> str:
 
 
 def _connection_status() -> str:
-    if config.backend() == "sqlite":
+    try:
+        backend = config.backend()
+    except DataJointError as err:  # a backend that is not available yet
+        return f"FAILED: {err}"
+    if backend == "sqlite":
         try:
             connection = Connection()
         except DataJointError as err:

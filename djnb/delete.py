@@ -15,10 +15,16 @@ from typing import Any
 from . import catalog, hooks
 from .dependencies import dependencies_of
 from .errors import DataJointError
-from .settings import config
+from .settings import config, logger
 from .sql.compiler import Compiler
 from .sql.conditions import AllOf, AnyOf, InQuery, Negate
 from .sql.nodes import Node, Relation, Restrict
+
+#: how to delete without being asked, for the error raised when nobody can answer
+SKIP_CONFIRMATION = (
+    "call delete(safemode=False), or set dj.config['safemode'] = False, "
+    "or pass delete(confirm=lambda question: True)"
+)
 
 
 def base_relation(node: Node) -> Relation:
@@ -124,6 +130,8 @@ def delete(
     """Delete the query's rows and everything that depends on them; returns the query's rows deleted.
 
     ``force_masters`` also deletes the masters of affected part rows (with all their parts).
+    As 0.14, logs each table's count at INFO ("Deleting N rows from `s`.`t`"), and with safemode
+    "Nothing to delete" (WARNING), a cancel (WARNING) or "Delete committed." (INFO).
     """
     affected = plan(query)
     if force_masters:
@@ -138,11 +146,15 @@ def delete(
                 f"Rows of {what} cannot go on their own: its master {master} would be left incomplete. "
                 "Delete the master's rows (their parts go too), or pass force_parts=True."
             )
+    safemode = config["safemode"] if safemode is None else safemode
     if not any(counts.values()):
+        if safemode:  # as 0.14
+            logger.warning("Nothing to delete: no rows of %s match.", root)
         return 0
-    if config["safemode"] if safemode is None else safemode:
+    if safemode:
         preview = "\n".join(f"  {name}: {count} rows" for name, count in counts.items() if count)
-        if not hooks.ask(f"About to delete:\n{preview}\nCommit deletes?", confirm):
+        question = f"About to delete:\n{preview}\nCommit deletes?"
+        if not hooks.ask(question, confirm, action="Delete", instead=SKIP_CONFIRMATION):
             return 0
     connection = query.connection
     own = transaction and not connection.in_transaction
@@ -153,6 +165,7 @@ def delete(
         for name in reversed(list(affected)):
             if counts[name]:
                 removed = delete_rows(affected[name])
+                logger.info("Deleting %d rows from %s", removed, name)  # 0.14's log line
                 deleted = removed if name == root else deleted  # DataJoint returns the root's count
     except BaseException:
         if own:
@@ -160,6 +173,8 @@ def delete(
         raise
     if own:
         connection.commit_transaction()
+        if safemode:
+            logger.info("Delete committed.")
     return deleted
 
 

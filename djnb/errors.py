@@ -9,12 +9,14 @@ into these classes in exactly one place, the connection layer.
     ├── ArgumentError               a function was called with an invalid argument (also a ValueError)
     │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── ConfigError                 bad configuration key or value (also a ValueError)
-    │   └── MissingCredentialsError no user configured for a server connection
+    │   ├── MissingCredentialsError no user configured for a server connection
+    │   └── UnknownSettingError     no such setting; a typo of a known one (also a KeyError)
     ├── DefinitionError             a table definition line is wrong (line, column, how to fix)
     ├── ConnectError                the server cannot be reached or refuses the session
     │   └── TLSError                TLS was required and could not be established
     ├── LostConnectionError         the connection dropped (inside a transaction: not retried)
     ├── TransactionError            nested / unmatched calls, or statements in an aborted transaction
+    ├── ConfirmationError           safemode asked and nobody could answer (also an EOFError)
     ├── MissingTableError           a table does not exist
     ├── MissingDefinitionError      a table class has no definition / make (also a NotImplementedError)
     ├── MissingMethodError          e.g. populate() of a Manual table or a query (also an AttributeError)
@@ -57,6 +59,7 @@ __all__ = [
     "BlobTypeError",
     "BucketInaccessible",
     "ConfigError",
+    "ConfirmationError",
     "ConnectError",
     "DataJointError",
     "DefinitionError",
@@ -81,6 +84,7 @@ __all__ = [
     "TLSError",
     "TransactionError",
     "UnknownAttributeError",
+    "UnknownSettingError",
 ]
 
 
@@ -283,3 +287,18 @@ class MissingMethodError(DataJointError, AttributeError):
 
     Also an ``AttributeError``, as 0.14 raises there: ``hasattr(dj.Manual, "populate")`` is False.
     """
+
+
+class ConfirmationError(DataJointError, EOFError):
+    """An operation needed a yes/no answer (safemode) and nobody could give one: no terminal,
+    standard input closed or at its end. Nothing was done.
+
+    Also an ``EOFError``, which DataJoint 0.14's prompt raised there (``input()`` at end of input).
+    """
+
+
+class UnknownSettingError(ConfigError, KeyError):
+    """``dj.config`` has no such setting: read before it was set, or a new key one typo away
+    from a known one (the message suggests it). Also a ``KeyError``, as 0.14's config raised."""
+
+    __str__ = Exception.__str__

@@ -2,6 +2,12 @@
 
 The console layer installs a text prompt at import; the Jupyter layer replaces it with a
 widget. Code can pass its own callback to any method that asks for confirmation.
+
+A confirmation callback returns True (go ahead) or False (no: the operation is cancelled, and
+says so in the log); it raises ``EOFError`` when nobody can answer (no terminal, standard input
+closed or exhausted), as DataJoint 0.14's ``input()`` prompt did. ``ask`` turns that, and the
+case of no callback at all, into ``ConfirmationError``: an operation that needs a yes never
+silently does nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-#: confirm(question) -> bool; None means "no way to ask": operations that need it refuse.
+from .errors import ConfirmationError
+from .settings import logger
+
+#: confirm(question) -> bool, or EOFError when nobody can answer; None means "no way to ask".
 confirm: Callable[[str], bool] | None = None
 #: secret(question) -> the answer typed without echo (a new password), or None if nobody can answer.
 secret: Callable[[str], str | None] | None = None
@@ -27,7 +36,39 @@ progress: Callable[[int, int, Mapping | None], None] | None = None
 failure: Callable[[Mapping, str, str], None] | None = None
 
 
-def ask(question: str, callback: Callable[[str], bool] | None = None) -> bool:
-    """Ask through ``callback``, else the installed hook; False when nobody can answer."""
-    answer = callback or confirm
-    return bool(answer(question)) if answer is not None else False
+def answer(question: str, callback: Callable[[str], bool] | None = None) -> bool | None:
+    """The answer through ``callback``, else the installed hook: True, False, or None when
+    nobody can answer (no callback, or it raised ``EOFError``)."""
+    respond = callback or confirm
+    if respond is None:
+        return None
+    try:
+        return bool(respond(question))
+    except EOFError:
+        return None
+
+
+def ask(
+    question: str,
+    callback: Callable[[str], bool] | None = None,
+    *,
+    action: str = "The operation",
+    instead: str = "set dj.config['safemode'] = False, or pass confirm=lambda question: True",
+) -> bool:
+    """Ask through ``callback``, else the installed hook; True to go ahead.
+
+    A no is a quiet cancel: False, and a warning "<action> cancelled" in the log (0.14 logs
+    "Delete cancelled"). When nobody can answer, raises ``ConfirmationError`` saying that
+    ``action`` was not done and how to do it without asking (``instead``).
+    """
+    reply = answer(question, callback)
+    if reply is None:
+        raise ConfirmationError(
+            f"{action} was NOT done: it must be confirmed first, and nobody could answer (standard input "
+            f"is closed or at its end, or the notebook front end takes no input). "
+            f"To go ahead without asking: {instead}. "
+            "A script can also answer on its standard input: echo yes | python script.py"
+        )
+    if not reply:
+        logger.warning("%s cancelled: the answer was no; nothing was changed.", action)
+    return reply

@@ -271,6 +271,10 @@ class AutoPopulate:
                 jobs.error(self.table_name, key, message, self._last_failure[1])
             if not suppress_errors or isinstance(error, SystemExit):
                 raise
+            # suppressed, yet never silent: 0.14 logs these at ERROR too
+            logger.error(
+                "Error making %s -> %s (suppressed; populate goes on): %s", key, self.full_table_name, message
+            )
             return key, error if return_objects else message
         connection.commit_transaction()
         self._last_make = time.perf_counter() - started

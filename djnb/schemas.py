@@ -349,6 +349,7 @@ class Schema:
         """
         self._require()
         if not self.exists:
+            logger.info("Schema `%s` does not exist: nothing to drop.", self.database)  # as 0.14
             return False
         tables = [f"`{self.database}`.`{t}`" for t in catalog.list_tables(self.connection, self.database)]
         refuse_drop(self.connection, tables, f"drop the schema `{self.database}`")
@@ -357,9 +358,13 @@ class Schema:
                 f"  {name}: {len(FreeTable(self.connection, f'`{self.database}`.`{name}`'))} rows"
                 for name in self.list_tables()
             )
-            question = f"Drop the schema `{self.database}` with all its tables and data?\n{plan}"
-        if config["safemode"] and not force and not hooks.ask(question, confirm):
-            return False
+            question = f"Drop the schema `{self.database}` with all its tables and data?\n{plan}\nProceed?"
+            instead = (
+                "call schema.drop(force=True), set dj.config['safemode'] = False, "
+                "or pass drop(confirm=lambda question: True)"
+            )
+            if not hooks.ask(question, confirm, action=f"Drop of schema `{self.database}`", instead=instead):
+                return False
         self.connection.query(*self.connection.dialect.drop_schema(self.database))
         graph = dependencies_of(self.connection)
         graph.schemas.discard(self.database)

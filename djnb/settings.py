@@ -16,12 +16,12 @@ import difflib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, UnknownSettingError
 
 __all__ = [
     "DEFAULTS",
@@ -42,12 +42,12 @@ GLOBAL_CONFIG = ".datajoint_config.json"
 LOCALCONFIG, GLOBALCONFIG = LOCAL_CONFIG, GLOBAL_CONFIG  # DataJoint 0.14's spellings
 BACKENDS = ("mysql", "sqlite", "postgresql")
 BACKEND_ALIASES = {"mariadb": "mysql", "postgres": "postgresql"}
+PLANNED_BACKENDS = ("postgresql",)  # accepted as a setting; connecting says it is not available yet
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SECRET_KEYS = frozenset({"database.password", "external.aws_secret_access_key"})
 SECRET_WORDS = ("password", "passwd", "secret", "token")
-# Namespaces of known keys: a key one typo away from a known one (``database.hots``) is an
-# error; other new keys there (``database.prefix``, which lab code sets) are kept, as in 0.14.
-CLOSED_NAMESPACES = ("database.", "connection.", "display.")
+# A new key one typo away from a known one (``database.hots``, ``safemdoe``) is an error; other
+# new keys (``custom``, ``database.prefix``, which lab code sets) are kept, as in 0.14.
 MASK = "********"
 
 DEFAULTS: dict[str, Any] = {
@@ -309,6 +309,10 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
+#: every key djnb or 0.14 reads; a new key one typo away from one of these is refused
+KNOWN_KEYS = (*VALIDATORS, *ENV_VARS.values())
+
+
 def validate(key: str, value: Any) -> Any:
     """Return ``value`` normalised for ``key``; raise ConfigError if it is not valid."""
     if not isinstance(key, str):
@@ -316,14 +320,22 @@ def validate(key: str, value: Any) -> Any:
     check = VALIDATORS.get(key)
     if check is not None:
         return check(key, value)
-    if key.startswith(CLOSED_NAMESPACES):
-        typo = next((known for known in VALIDATORS if _one_edit_apart(key, known)), None)
-        if typo is not None:
-            raise ConfigError(
-                f"dj.config has no setting {key!r}. Did you mean {typo!r}? "
-                f"(A new key that is not a typo must differ from {typo!r} by more than one letter.)"
-            )
+    typo = next((known for known in KNOWN_KEYS if _one_edit_apart(key, known)), None)
+    if typo is not None:
+        raise UnknownSettingError(
+            f"dj.config has no setting {key!r}. Did you mean {typo!r}? "
+            f"(A new key that is not a typo must differ from {typo!r} by more than one letter.)"
+        )
     return value
+
+
+def nearest_key(key: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``key`` is most likely a typo of: one edit apart, else a close match."""
+    candidates = [c for c in candidates if isinstance(c, str)]
+    typo = next((known for known in candidates if _one_edit_apart(str(key), known)), None)
+    if typo is None:
+        typo = next(iter(difflib.get_close_matches(str(key), candidates, n=1, cutoff=0.8)), None)
+    return typo
 
 
 def _one_edit_apart(typed: str, known: str) -> bool:
@@ -378,7 +390,15 @@ class Config(MutableMapping):
         for layer in self._layers():
             if key in layer:
                 return layer[key]
-        raise KeyError(key)
+        raise self._unknown(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self._layers())
+
+    def _unknown(self, key: str) -> UnknownSettingError:
+        near = nearest_key(key, [*KNOWN_KEYS, *self])
+        hint = f"Did you mean {near!r}?" if near else f"Set it first, or read it with .get({key!r}, default)."
+        return UnknownSettingError(f"dj.config has no setting {key!r}. {hint}")
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._set[key] = validate(key, value)
@@ -391,7 +411,7 @@ class Config(MutableMapping):
                 del layer[key]
                 found = True
         if not found and key not in self._defaults:
-            raise KeyError(key)
+            raise self._unknown(key)
 
     def __iter__(self) -> Iterator[str]:
         seen: dict[str, None] = {}
@@ -418,8 +438,17 @@ class Config(MutableMapping):
         """The database backend to use: ``database.backend`` if set; else MySQL/MariaDB when a
         host or a user is configured anywhere (file, environment, assignment) or a host is given
         (a DataJoint user who set only DJ_USER/DJ_PASS means the server on localhost), else the
-        embedded SQLite database at ``database.path``."""
+        embedded SQLite database at ``database.path``.
+
+        Raises ConfigError for a backend that is accepted but not implemented yet (postgresql).
+        """
         chosen = self["database.backend"]
+        if chosen in PLANNED_BACKENDS:  # said before anything else (e.g. a missing user) is asked for
+            raise ConfigError(
+                f"dj.config['database.backend'] is {chosen!r} (from {self.source('database.backend')}), "
+                f"but {chosen} is not available yet in djnb. Use 'mysql' (MariaDB or MySQL) or 'sqlite', "
+                "or None to choose automatically."
+            )
         if chosen:
             return chosen
         configured = any(self.source(key) != "default" for key in ("database.host", "database.user"))

@@ -410,7 +410,15 @@ class Table(QueryExpression, metaclass=TableMeta):
         )  # fmt: skip
         if sql is None:
             return None
-        if prompt and config["safemode"] and not hooks.ask(f"{sql}\nExecute?", confirm):
+        instead = (
+            "call alter(prompt=False), set dj.config['safemode'] = False, "
+            "or pass alter(confirm=lambda question: True)"
+        )
+        if (
+            prompt
+            and config["safemode"]
+            and not hooks.ask(f"{sql}\nExecute?", confirm, action="Alter", instead=instead)
+        ):
             return None
         self.connection.query(sql)
         self.forget_heading()
@@ -425,6 +433,7 @@ class Table(QueryExpression, metaclass=TableMeta):
         """
         refuse_drop(self.connection, [self.full_table_name], f"drop {self.full_table_name}")
         self.connection.query(f"DROP TABLE IF EXISTS {self.full_table_name}")
+        logger.info("Dropped table %s", self.full_table_name)  # as 0.14
         self.forget_heading()
         dependencies_of(self.connection).load()
 
@@ -442,10 +451,12 @@ class Table(QueryExpression, metaclass=TableMeta):
         if config["safemode"]:
             plan = "\n".join(f"  {n}: {len(FreeTable(self.connection, n))} rows" for n in names)
             question = f"About to drop:\n{plan}\nProceed?"
-            if not hooks.ask(question, confirm):
+            instead = "set dj.config['safemode'] = False, or pass drop(confirm=lambda question: True)"
+            if not hooks.ask(question, confirm, action=f"Drop of {self.full_table_name}", instead=instead):
                 return False
         for name in reversed(names):
             self.connection.query(f"DROP TABLE IF EXISTS {name}")
+            logger.info("Dropped table %s", name)  # as 0.14
         self.forget_heading()
         dependencies_of(self.connection).load()
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from IPython.core.error import StdinNotImplementedError
 from IPython.display import display
 
 from .. import hooks
@@ -20,10 +21,21 @@ __all__ = ["DjMagics", "NotebookProgress", "PopulateProgress", "follow", "load_i
 
 
 def confirm(question: str) -> bool:
-    """Show what is about to happen (the plan: tables and counts), then ask."""
+    """Show what is about to happen (the plan: tables and counts), then ask until yes or no.
+
+    Raises ``EOFError`` when the front end cannot answer (a notebook run by nbconvert or
+    papermill has no input box), so the operation raises ``ConfirmationError`` instead of
+    silently doing nothing, as the terminal prompt does.
+    """
     plan = f"<pre style='border-left: 3px solid #e8590c; padding-left: 6px'>{html.escape(question)}</pre>"
     display({"text/html": plan, "text/plain": question}, raw=True)
-    return input("Proceed? [yes/no] ").strip().lower() in ("yes", "y")
+    while True:
+        try:
+            answer = input("Proceed? [yes/no] ").strip().lower()
+        except StdinNotImplementedError as err:
+            raise EOFError("this front end cannot answer input requests") from err
+        if answer in ("yes", "y", "no", "n"):
+            return answer.startswith("y")
 
 
 def load_ipython_extension(ipython: Any) -> None:
