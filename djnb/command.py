@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .compat import install_as_datajoint
 from .connection import Connection
 from .demo import run as run_demo
 from .errors import ArgumentError, DataJointError
@@ -71,31 +72,49 @@ def _connection_status() -> str:
 
 
 def load_table(target: str) -> type:
-    """``package.module:Table`` or ``path/to/file.py:Table`` (``Master.Part`` allowed)."""
+    """``package.module:Table`` or ``path/to/file.py:Table`` (``Master.Part`` allowed).
+
+    Raises ``ArgumentError`` when the target is malformed, the file or module does not exist,
+    or it has no such table; errors inside the module's own code propagate as they are.
+    """
     where, _, name = target.rpartition(":")
     if not where or not name:
-        raise DataJointError(f"{target!r}: write MODULE:Table or FILE.py:Table.")
+        raise ArgumentError(f"{target!r}: write MODULE:Table or FILE.py:Table, e.g. my_pipeline:Activity.")
     if where.endswith(".py"):
         path = Path(where).resolve()
+        if not path.is_file():
+            raise ArgumentError(f"{target!r}: there is no file {path}.")
         spec = importlib.util.spec_from_file_location(path.stem, path)
         if spec is None or spec.loader is None:
-            raise DataJointError(f"Cannot load {where}.")
+            raise ArgumentError(f"{target!r}: Python cannot load {path}.")
         module = importlib.util.module_from_spec(spec)
         sys.modules[path.stem] = module
         spec.loader.exec_module(module)
     else:
         sys.path.insert(0, str(Path.cwd()))
-        module = importlib.import_module(where)
+        try:
+            module = importlib.import_module(where)
+        except ModuleNotFoundError as err:
+            if err.name is None or not where.startswith(err.name):
+                raise  # the module exists; something it imports is missing
+            raise ArgumentError(
+                f"{target!r}: no module {where!r} (run from the folder that holds it, or set PYTHONPATH)."
+            ) from None
     table = module
     for part in name.split("."):
         table = getattr(table, part, None)
         if table is None:
-            raise DataJointError(f"{where} has no table {name!r}.")
+            raise ArgumentError(f"{target!r}: {where} has no table {name!r}.")
     return table
 
 
 def populate_command(args: argparse.Namespace) -> int:
-    """Run populate until nothing is left; exit 1 if any key failed (errors are in ~jobs)."""
+    """Run populate until nothing is left; exit 1 if any key failed (errors are in ~jobs).
+
+    Pipelines written for DataJoint (``import datajoint as dj``) run on djnb as they are: the
+    worker installs djnb as ``datajoint`` first (``install_as_datajoint``).
+    """
+    install_as_datajoint()
     table = load_table(args.target)
     result = table.populate(
         *args.restriction, reserve_jobs=args.reserve_jobs or args.processes > 1, max_calls=args.max_calls,
@@ -188,23 +207,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--diagram", default="djnb_demo.svg", help="where to write the pipeline's diagram")
     args = parser.parse_args(argv)
-    if args.command == "copy-schema":
+    runners = {
+        "copy-schema": copy_command,
+        "demo": lambda args: run_demo(sys.stdout, Path(args.diagram)),
+        "populate": populate_command,
+    }
+    if args.command in runners:
         try:
-            return copy_command(args)
-        except DataJointError as err:
-            print(f"djnb copy-schema: {err}", file=sys.stderr)
-            return 2
-    if args.command == "demo":
-        try:
-            return run_demo(sys.stdout, Path(args.diagram))
-        except DataJointError as err:
-            print(f"djnb demo: {err}", file=sys.stderr)
-            return 2
-    if args.command == "populate":
-        try:
-            return populate_command(args)
-        except DataJointError as err:
-            print(f"djnb populate: {err}", file=sys.stderr)
+            return runners[args.command](args)
+        except DataJointError as err:  # one line for the user; the traceback helps nobody here
+            print(f"djnb {args.command}: {err}", file=sys.stderr)
             return 2
     print(render_info(check_connection=not getattr(args, "no_connect", False)))
     return 0

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+import djnb as dj
+
 BACKENDS = ("mysql", "sqlite")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,3 +93,57 @@ def test_lab_package_runs_unchanged(backend: str, server: dict, prefix: str, tmp
     assert found["sex_type"].startswith("enum")
     assert found["secondary"] == ["sex", "subject_birth_date", "subject_description"]
     assert found["schema_class"] is True
+
+
+WORKER_PIPELINE = '''
+import datajoint as dj  # written for DataJoint: the djnb worker serves it
+
+schema = dj.schema(dj.config["custom"]["schema"])
+
+
+@schema
+class Number(dj.Manual):
+    definition = """
+    n : int
+    """
+
+
+@schema
+class Square(dj.Computed):
+    definition = """
+    -> Number
+    ---
+    square : int
+    """
+
+    def make(self, key):
+        self.insert1({**key, "square": key["n"] ** 2})
+'''
+
+
+def test_djnb_populate_runs_a_pipeline_written_for_datajoint(backend, server, prefix, tmp_path):
+    """A worker (``djnb populate FILE.py:Table``) on a module that says ``import datajoint``."""
+    (tmp_path / "lab_numbers.py").write_text(WORKER_PIPELINE)
+    schema = f"{prefix}_worker"
+    config = {"custom": {"schema": schema}}
+    if backend == "sqlite":
+        config |= {"database.backend": "sqlite", "database.path": server["path"]}
+    else:
+        config |= {"database.host": f"{server['host']}:{server['port']}", "database.user": server["user"],
+                   "database.password": server["password"]}  # fmt: skip
+    (tmp_path / "dj_local_conf.json").write_text(json.dumps(config))
+    connection = dj.Connection(**server)
+    connection.query(*connection.dialect.create_schema(schema))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJ_")}
+    seed = "import djnb; djnb.install_as_datajoint(); import lab_numbers; lab_numbers.Number.insert([(1,), (2,), (3,)])"
+    subprocess.run([sys.executable, "-c", seed], cwd=tmp_path, env={**env, "PYTHONPATH": f"{tmp_path}:{ROOT}"},
+                   check=True, capture_output=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "djnb", "populate", "lab_numbers.py:Square", "--reserve-jobs"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Square: 3 made, 0 failed" in result.stdout
+    squares = dj.FreeTable(connection, f"`{schema}`.`__square`").fetch("square", order_by="n")
+    assert squares.tolist() == [1, 4, 9]
+    connection.close()
