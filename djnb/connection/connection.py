@@ -1,12 +1,15 @@
 """``dj.Connection``: one database session, its transactions, and the error translation seam.
 
 Driver exceptions become djnb errors here and nowhere else (``Connection._translate``).
-Outside a transaction a lost session is re-opened and the statement retried once when
-``reconnect`` is on. Inside one, ``LostConnectionError`` is raised and nothing is retried,
-because the server has already rolled the transaction back; the same holds after a deadlock.
-Such a transaction stays *aborted* until ``cancel_transaction()`` (or the end of the
-``with conn.transaction:`` block): statements in it are refused, so nothing the caller meant
-to be atomic is silently autocommitted.
+Every statement path (``query``, ``query_many``, the transaction statements) goes through
+one lost-session policy, ``Connection._run``: a dead session is always forgotten. Outside a
+transaction it is re-opened and the statement retried once when ``reconnect`` is on. Inside
+one, ``LostConnectionError`` is raised and nothing is retried, because the server has already
+rolled the transaction back; the same holds after a deadlock. Such a transaction stays
+*aborted* until ``cancel_transaction()`` (or the end of the ``with conn.transaction:`` block):
+statements in it are refused, so nothing the caller meant to be atomic is silently
+autocommitted. A loss at COMMIT ends the transaction at once (``commit_transaction`` raises
+LostConnectionError and ``in_transaction`` is False).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ backends it is also ended under djnb by closing the driver's session object.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -199,3 +201,15 @@ def test_kill_then_transaction_block_commit(connect, tables):
         kill(connect, victim)  # the block ends without another statement: lost at COMMIT
     assert not victim.in_transaction
     assert_usable_after_loss(victim, row, 400)
+
+
+@pytest.mark.mysql_only("only a server ends idle sessions (wait_timeout); SQLite has none")
+def test_query_many_after_wait_timeout_reconnects(connect, tables):
+    row, _ = tables
+    victim = connect()
+    victim.query("SET SESSION wait_timeout = 1")
+    old = victim.connection_id
+    time.sleep(2.5)  # the server ends the idle session
+    assert victim.query_many(insert_sql(row), [(600,), (601,)]) == 2
+    assert victim.connection_id != old
+    assert count(row, 600, 601) == 2
