@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from . import hooks, tiers
-from .errors import ArgumentError, DataJointError, DuplicateError, LostConnectionError, MissingDefinitionError
+from .errors import (
+    ArgumentError,
+    ConnectError,
+    DataJointError,
+    DuplicateError,
+    LostConnectionError,
+    MissingDefinitionError,
+)
 from .expression import QueryExpression
 from .hashing import key_hash
 from .jobs import JobTable
@@ -33,7 +40,8 @@ logger = logging.getLogger("djnb")
 
 RESERVE_SECONDS = 0.05  # a batch of reservations covers about this much work
 RESERVE_BATCH = 100  # and at most this many keys
-CHECK_BEFORE_MAKE_SECONDS = 0.01  # re-check that a key is missing before makes slower than this
+CHECK_BEFORE_MAKE_SECONDS = 0.01  # without jobs, re-check each key before makes slower than this
+BATCH_RETRIES = 8  # with suppress_errors, a lost server is retried this often (~25 s) per batch
 
 
 def same_inputs(a: Any, b: Any) -> bool:
@@ -134,7 +142,15 @@ class AutoPopulate:
         """Compute the missing keys; returns ``{"success_count": n, "error_list": [...]}``.
 
         ``processes``: worker processes on this machine, as in DataJoint 0.14: never more than
-        the keys or the CPUs; None (or 0) means one per CPU.
+        the keys or the CPUs; None (or 0) means one per CPU; they share the keys through ~jobs.
+
+        Each key's make runs once across all workers that pass ``reserve_jobs=True`` (or
+        ``processes``), unless a worker dies mid-make: a key is made only while reserved here and
+        after a check (one query per batch) that it is still missing, and a reservation ends
+        only after its make committed. With ``reserve_jobs=False`` nothing coordinates workers:
+        each batch (about RESERVE_SECONDS of makes) is checked just before it is made, so a key
+        is made again only by a worker that checked it while another was making it; at worst
+        once per worker. The rows stay right either way (the later insert collides, harmlessly).
         """
         if self.connection.in_transaction:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
@@ -159,7 +175,7 @@ class AutoPopulate:
         successes = done = 0
         report = hooks.progress if display_progress else None
         self._last_make = math.inf  # not known yet: reserve one key, and check before making it
-        batches = self._held_batches(keys, jobs)
+        batches = self._held_batches(keys, jobs, suppress_errors)
         with _terminate_as_error(jobs is not None), closing(batches):  # closing releases at once
             for batch in batches:
                 for key in batch:
@@ -177,17 +193,18 @@ class AutoPopulate:
                         report(done, len(keys), key)
         return {"success_count": successes, "error_list": errors}
 
-    def _held_batches(self, keys: list, jobs: JobTable | None) -> Iterator[list]:
-        """The keys to make, in batches; with jobs, each batch reserved in one statement.
+    def _held_batches(self, keys: list, jobs: JobTable | None, suppress_errors: bool) -> Iterator[list]:
+        """The keys to make, in batches, each re-checked against the table in one query.
 
         A batch covers about RESERVE_SECONDS of makes at the recent pace (one key while makes
-        are slow), so workers still share the work evenly. Reservations of a batch are deleted
-        together when it ends, interrupted or not; error entries stay.
+        are slow), so workers still share the work evenly. With jobs, a batch is reserved in one
+        statement and then re-checked: a reservation is released only after its make committed,
+        so a key reserved here and still missing is made by no other (reserving) worker. Its
+        reservations are deleted together when the batch ends, interrupted or not; error
+        entries stay. Without jobs nothing coordinates workers: the re-check only narrows the
+        window in which two of them make the same key (see populate).
         """
-        if jobs is None:
-            yield keys
-            return
-        position, size = 0, 1
+        position, size, failures = 0, 1, 0
         while position < len(keys):
             if self._last_make != math.inf:
                 size = max(1, min(RESERVE_BATCH, int(RESERVE_SECONDS / max(self._last_make, 1e-6))))
@@ -195,12 +212,54 @@ class AutoPopulate:
             position += len(candidates)
             held: list = []
             try:  # released even if SIGTERM ends the worker between reserving and making
-                held = jobs.reserve_many(self.table_name, candidates)
+                held = jobs.reserve_many(self.table_name, candidates) if jobs is not None else candidates
                 if not held:  # other workers hold these: look further ahead faster
                     size = min(RESERVE_BATCH, size * 2)
-                yield held
+                    continue
+                todo = self._still_missing(held)
+                failures = 0
+                yield todo
+            except (LostConnectionError, ConnectError) as error:  # the server dropped us between makes
+                if not suppress_errors:
+                    raise
+                failures += 1
+                gave_up = failures > BATCH_RETRIES
+                logger.error(
+                    "Populating %s: %s; %s", self.full_table_name, error,
+                    "skipping these keys" if gave_up else "retrying",
+                )  # fmt: skip
+                if not gave_up:  # try the same keys again once the server answers
+                    position -= len(candidates)
+                    time.sleep(min(5.0, 0.1 * 2**failures))
             finally:
-                jobs.release(self.table_name, held)
+                self._release(jobs, held)
+
+    def _still_missing(self, keys: list) -> list:
+        """``keys`` less those already in this table, found in one query."""
+        names = self.primary_key
+        try:
+            present = (self.proj() & [{name: key[name] for name in names} for key in keys]).fetch(
+                *names, as_dict=True
+            )
+        except KeyError:  # keys given without the full primary key: the inserts will tell
+            return keys
+        made = {tuple(str(row[name]) for name in names) for row in present}
+        return [key for key in keys if tuple(str(key[name]) for name in names) not in made]
+
+    def _release(self, jobs: JobTable | None, held: list) -> None:
+        """Delete a batch's reservations, never on an aborted transaction, never hiding an error.
+
+        If the session is lost for good, the reservations stay under its dead connection id,
+        and the next populate reclaims them (``JobTable.reclaim_dead``).
+        """
+        if jobs is None or not held:
+            return
+        if self.connection.in_transaction:  # interrupted inside a make: the key was not made
+            self.connection.cancel_transaction()
+        try:
+            jobs.release(self.table_name, held)
+        except (LostConnectionError, ConnectError) as error:
+            logger.warning("Could not release reservations of %s: %s", self.full_table_name, error)
 
     def _populate_in_processes(self, keys: list, processes: int, make_kwargs: dict | None) -> dict:
         """N forked workers, each with its own session, sharing the keys through ~jobs."""
@@ -244,10 +303,10 @@ class AutoPopulate:
             if in_steps:
                 fetched, computed = _fetch_and_compute(make, key, make_kwargs)
             connection.start_transaction()
-            # Another worker may have made the key since the key list was read. Checking costs a
-            # round trip, worth it only before a slow make: after a quick one, an insert that
-            # collides is the check (below), and at most a quick make was wasted.
-            if self._last_make > CHECK_BEFORE_MAKE_SECONDS and key in self.proj():
+            # Without reservations, another worker may have made the key since its batch was
+            # checked: worth a round trip before a slow make (after a quick one, the insert
+            # that collides tells). A reserved key needs no check: its batch was checked.
+            if jobs is None and self._last_make > CHECK_BEFORE_MAKE_SECONDS and key in self.proj():
                 connection.cancel_transaction()
                 return False
             type(self)._allow_insert = True
@@ -258,27 +317,45 @@ class AutoPopulate:
                     make(dict(key), **make_kwargs)
             finally:
                 type(self)._allow_insert = False
+            connection.commit_transaction()  # a loss here is this key's error too
         except (KeyboardInterrupt, SystemExit, Exception) as error:
-            with suppress(LostConnectionError):
-                connection.cancel_transaction()
+            connection.cancel_transaction()  # bookkeeping only if the server rolled it back
             self._last_make = time.perf_counter() - started
-            if isinstance(error, DuplicateError) and key in self.proj():
-                return False  # made meanwhile by another worker: nothing of ours was kept
-            message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            logger.debug("Error making %s -> %s: %s", key, self.full_table_name, message)
-            self._last_failure = (message, traceback.format_exc())
-            if jobs is not None:
-                jobs.error(self.table_name, key, message, self._last_failure[1])
-            if not suppress_errors or isinstance(error, SystemExit):
-                raise
-            # suppressed, yet never silent: 0.14 logs these at ERROR too
-            logger.error(
-                "Error making %s -> %s (suppressed; populate goes on): %s", key, self.full_table_name, message
-            )
-            return key, error if return_objects else message
-        connection.commit_transaction()
+            if isinstance(error, DuplicateError | LostConnectionError) and self._made_meanwhile(key):
+                return False  # made meanwhile by another worker, or our commit landed before the loss
+            return self._failed(key, error, jobs, suppress_errors, return_objects)
         self._last_make = time.perf_counter() - started
         return True
+
+    def _made_meanwhile(self, key: dict) -> bool:
+        with suppress(LostConnectionError, ConnectError):
+            return key in self.proj()
+        return False
+
+    def _failed(
+        self,
+        key: dict,
+        error: BaseException,
+        jobs: JobTable | None,
+        suppress_errors: bool,
+        return_objects: bool,
+    ) -> tuple:
+        """Record a failed make (log, and an error entry in ~jobs); re-raise unless suppressed."""
+        message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        logger.debug("Error making %s -> %s: %s", key, self.full_table_name, message)
+        self._last_failure = (message, traceback.format_exc())
+        if jobs is not None:
+            try:  # after a lost session this reconnects; if that fails, the reservation is reclaimed later
+                jobs.error(self.table_name, key, message, self._last_failure[1])
+            except (LostConnectionError, ConnectError) as lost:
+                logger.error("Could not record the error of %s in ~jobs: %s", key, lost)
+        if not suppress_errors or isinstance(error, SystemExit):
+            raise error
+        # suppressed, yet never silent: 0.14 logs these at ERROR too
+        logger.error(
+            "Error making %s -> %s (suppressed; populate goes on): %s", key, self.full_table_name, message
+        )
+        return key, error if return_objects else message
 
     def progress(self, *restrictions: Any, display: bool = False) -> tuple[int, int]:
         """(remaining, total) keys of the key source."""
