@@ -1,18 +1,21 @@
 """``dj.Connection``: one database session, its transactions, and the error translation seam.
 
 Driver exceptions become djnb errors here and nowhere else (``Connection._translate``).
-Outside a transaction a lost session is re-opened and the statement retried once when
-``reconnect`` is on. Inside one, ``LostConnectionError`` is raised and nothing is retried,
-because the server has already rolled the transaction back; the same holds after a deadlock.
-Such a transaction stays *aborted* until ``cancel_transaction()`` (or the end of the
-``with conn.transaction:`` block): statements in it are refused, so nothing the caller meant
-to be atomic is silently autocommitted.
+Every statement path (``query``, ``query_many``, the transaction statements) goes through
+one lost-session policy, ``Connection._run``: a dead session is always forgotten. Outside a
+transaction it is re-opened and the statement retried once when ``reconnect`` is on. Inside
+one, ``LostConnectionError`` is raised and nothing is retried, because the server has already
+rolled the transaction back; the same holds after a deadlock. Such a transaction stays
+*aborted* until ``cancel_transaction()`` (or the end of the ``with conn.transaction:`` block):
+statements in it are refused, so nothing the caller meant to be atomic is silently
+autocommitted. A loss at COMMIT ends the transaction at once (``commit_transaction`` raises
+LostConnectionError and ``in_transaction`` is False).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -244,6 +247,31 @@ class Connection:
             return self._cached_query(sql, args, as_dict, formatted)
         if not formatted and args is not None and len(args) == 0 and "%%" in sql:
             sql = sql.replace("%%", "%")
+        return self._run(
+            sql, lambda session: self._driver.execute(session, sql, args, as_dict, formatted), reconnect
+        )
+
+    def query_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Execute one statement for each row of bound values (batched); returns rows affected.
+
+        A lost session is handled as in ``query`` (see ``_run``): outside a transaction the
+        whole batch is retried once on a new session.
+        """
+        if self._query_cache:
+            raise self._refused_by_cache(sql)
+        rows = list(rows)
+        return self._run(sql, lambda session: self._driver.execute_many(session, sql, rows))
+
+    def _run(self, sql: str, run: Callable[[Any], Any], reconnect: bool | None = None) -> Any:
+        """Run ``run(session)``: the one lost-session policy of every statement path.
+
+        Outside a transaction, a lost session is forgotten, re-opened (when ``reconnect``, else
+        ``dj.config["database.reconnect"]``, is on) and the statement retried once; if the
+        session cannot be re-opened, LostConnectionError names the server and what to check.
+        Inside a transaction, the session is forgotten, the transaction marked lost (the server
+        rolled it back) and LostConnectionError raised; statements are refused with
+        TransactionError until ``cancel_transaction()``. Other errors are translated and raised.
+        """
         if self._aborted is not None:
             raise TransactionError(
                 f"The open transaction was rolled back by the server ({self._aborted}); "
@@ -255,51 +283,67 @@ class Connection:
         if self._session is None:
             if self._in_transaction:
                 raise self._lost_transaction("closed")
-            if not reconnect:
-                raise LostConnectionError(f"The connection to {self._info.address} is closed.")
-            self.connect()
+            self._reopen("closed", reconnect)
         try:
-            return self._driver.execute(self._session, sql, args, as_dict, formatted)
+            return run(self._session)
         except self._driver.DRIVER_ERRORS as err:
             error = self._translate(err, sql)
             if self._in_transaction and self._aborts_transaction(err, error):
                 raise error from err
             if not isinstance(error, LostConnectionError):
                 raise error from err
+            self._close_session()  # never reuse a dead session: its next error says nothing
             if not reconnect:
-                self._close_session()
-                raise error from err
-        logger.info("Connection to %s lost; reconnecting", self._info.address)
-        self.connect()
+                raise LostConnectionError(error.args[0] + self._RECONNECT_OFF) from err
+        self._reopen("lost", True)
         try:
-            return self._driver.execute(self._session, sql, args, as_dict, formatted)
-        except self._driver.DRIVER_ERRORS as err:
-            raise self._translate(err, sql) from err
-
-    def query_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        """Execute one statement for each row of bound values (batched); returns rows affected."""
-        if self._query_cache:
-            raise self._refused_by_cache(sql)
-        if self._aborted is not None or (self._session is None and self._in_transaction):
-            return self.query(sql, rows[0] if rows else ())  # raises the right error
-        if self._session is None:
-            self.connect()
-        try:
-            return self._driver.execute_many(self._session, sql, list(rows))
+            return run(self._session)
         except self._driver.DRIVER_ERRORS as err:
             error = self._translate(err, sql)
-            if self._in_transaction:
-                self._aborts_transaction(err, error)
+            if isinstance(error, LostConnectionError):
+                self._close_session()
             raise error from err
 
+    _RECONNECT_OFF = (
+        ". Reconnecting is off (dj.config['database.reconnect'] or Connection(reconnect=...)); "
+        "call conn.connect() to open a new session."
+    )
+
+    def _reopen(self, how: str, reconnect: bool) -> None:
+        """Open a new session in place of one that was ``how`` (closed, lost)."""
+        where = self._where()
+        if not reconnect:
+            raise LostConnectionError(f"The session with {where} is {how}{self._RECONNECT_OFF}")
+        logger.info("The session with %s was %s; reconnecting", where, how)
+        try:
+            self.connect()
+        except DataJointError as err:
+            raise LostConnectionError(
+                f"The session with {where} was {how} and could not be re-opened: {err}\n"
+                + self._what_to_check()
+            ) from err
+
+    def _where(self) -> str:
+        if self._info.backend == "sqlite":
+            return f"the SQLite database {self._info.path}"
+        return f"the {self.dialect.name} server {self._info.address}"
+
+    def _what_to_check(self) -> str:
+        if self._info.backend == "sqlite":
+            return "Check that the database file and its folder exist and are readable and writable."
+        return (
+            f"Check that the server at {self._info.address} is running and reachable from here "
+            "(a restart or network fault), and that its wait_timeout does not end idle sessions early."
+        )
+
     def _lost_transaction(self, how: str) -> LostConnectionError:
-        """Mark the open transaction aborted: its session was ``how`` (closed, lost)."""
+        """Forget the session and mark the open transaction lost: its session was ``how``."""
         self._aborted = f"the connection was {how}"
         self._close_session()
         return LostConnectionError(
-            f"The connection to {self._info.address} was {how} inside a transaction: the "
+            f"The session with {self._where()} was {how} inside a transaction: the "
             "transaction was lost (the server rolled it back) and nothing was retried. "
-            "Run the whole transaction again."
+            "Run the whole transaction again; the next statement outside it reconnects."
         )
 
     # -- the query cache (DataJoint 0.14's; see query_cache.py)
@@ -390,7 +434,14 @@ class Connection:
         logger.debug("Transaction cancelled")
 
     def commit_transaction(self) -> None:
-        """Commit the open transaction."""
+        """Commit the open transaction.
+
+        Raises TransactionError if none is open or the server already rolled it back, and
+        LostConnectionError if the session is lost at COMMIT (nothing is retried); if COMMIT
+        fails otherwise, the transaction is rolled back and the error raised. Whenever it
+        raises, the transaction is over: ``in_transaction`` is False and the next statement
+        runs outside a transaction (reconnecting if the session was lost).
+        """
         if not self._in_transaction:
             raise TransactionError("commit_transaction() was called but no transaction is open.")
         if self._aborted is None and self._session is None:  # closed inside the transaction
@@ -403,7 +454,11 @@ class Connection:
             raise TransactionError(
                 f"Nothing was committed: the server rolled the transaction back ({reason})."
             )
-        self.query(self.dialect.commit_transaction)
+        try:
+            self.query(self.dialect.commit_transaction)
+        except DataJointError:
+            self.cancel_transaction()  # lost at COMMIT: only bookkeeping; else a real rollback
+            raise
         self._in_transaction = False
         logger.debug("Transaction committed")
 
@@ -431,6 +486,9 @@ class Connection:
             cls = self.dialect.error_class(code) or QueryError
         message = self.dialect.error_message(code, message)
         text = message if code == -1 else f"{message} ({self.dialect.name} error {code})"
+        if cls is LostConnectionError:  # the driver's own text may be empty ("(mysql error 0)")
+            text = f"The session with {self._where()} was lost ({message or 'the session is closed'}"
+            text += ")" if code in (0, -1) else f", {self.dialect.name} error {code})"
         if issubclass(cls, AccessError) and not issubclass(cls, AuthenticationError):
             text += f". User {self._info.user!r} lacks a privilege; ask an administrator to grant it"
         if issubclass(cls, IntegrityError) and sql:
