@@ -16,11 +16,13 @@ functions, so the harness imports them without declaring anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import djnb as dj
@@ -91,7 +93,8 @@ def declare(schema_name: str) -> tuple[type, type]:
             ):
                 if not killer:
                     killer.append(dj.Connection(**killer_arguments))
-                killer[0].query("KILL CONNECTION %s", (self.connection.connection_id,))
+                with contextlib.suppress(dj.errors.QueryError):  # "unknown thread": the suite killed it first
+                    killer[0].query("KILL CONNECTION %s", (self.connection.connection_id,))
 
     return Key, Master
 
@@ -123,13 +126,20 @@ def work() -> int:
     report: dict = {"pid": os.getpid()}
     try:
         _, master = declare(os.environ["DJNB_FAULT_SCHEMA"])
-        result = master.populate(reserve_jobs=True, suppress_errors=True)
-        report.update(exit="ok", made=result["success_count"], failed=len(result["error_list"]))
+        dj.conn().ping()
+    except Exception as error:  # never connected (the server is down): a start-up failure, not a loss
+        report.update(exit="start-failed", error=f"{type(error).__name__}: {error}"[:500])
+        master = None
+    try:
+        if master is not None:
+            result = master.populate(reserve_jobs=True, suppress_errors=True)
+            report.update(exit="ok", made=result["success_count"], failed=len(result["error_list"]))
     except BaseException as error:  # the suite's point: suppress_errors must keep this empty
+        traceback.print_exc()
         report.update(exit="exception", error=f"{type(error).__name__}: {error}"[:500])
     report["reconnects"] = counter.count
     print(json.dumps(report), flush=True)
-    return 0 if report["exit"] == "ok" else 3
+    return {"ok": 0, "start-failed": 2}.get(report["exit"], 3)
 
 
 def main() -> int:

@@ -104,12 +104,12 @@ class Run:
         self.outcome = Outcome()
 
     # -- processes
-    def command(self, *args: str) -> subprocess.Popen:
+    def command(self, *args: str, faults: bool = True) -> subprocess.Popen:
         self.spawned += 1
         out = open(self.folder / f"worker-{self.spawned}.out", "w")  # noqa: SIM115 (closed when reaped)
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.fault_pipeline", *args],
-            env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=self.env if faults else {**self.env, "DJNB_FAULT_COMMIT_KILL": ""}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         process.out = out  # type: ignore[attr-defined]
         return process
@@ -198,6 +198,8 @@ class Run:
             killed = self.reap()
             if done >= self.plan.keys and not self.live:
                 return
+            if self.stalled(done):
+                return
             if time.monotonic() - started > self.plan.timeout:
                 self.stop_all()
                 self.outcome.problems["workers"].append(f"timed out after {self.plan.timeout:.0f} s")
@@ -206,6 +208,21 @@ class Run:
             if not self.live and done < self.plan.keys:  # the rest is stranded: one more worker
                 replace = max(replace, 1)
             self.live += [self.command("work") for _ in range(replace)]
+
+    def stalled(self, done: int) -> bool:
+        """Three workers in a row found nothing to do while keys remain: they are stranded."""
+        idle = 0
+        for report in reversed(self.reports):
+            if report.get("exit") != "ok" or report.get("made", 0) or report.get("failed", 0):
+                break
+            idle += 1
+        if idle < 3 or self.live:
+            return False
+        remaining = self.plan.keys - done
+        self.outcome.problems["reservations"].append(
+            f"{remaining} keys stranded: neither made nor in error, and {idle} new workers found nothing to do"
+        )
+        return True
 
     def done(self, observer: dj.Connection) -> int:
         """Keys made or in error (finished, one way or the other)."""
@@ -231,7 +248,7 @@ class Run:
         for h in errors:
             if h not in planned:  # cleared, as a lab would, so that the sweep below makes them
                 observer.query(f"DELETE FROM `{schema}`.`~jobs` WHERE status='error' AND key_hash = %s", (h,))
-        sweeper = self.command("work")
+        sweeper = self.command("work", faults=False)  # the clean-up injects no fault
         self.live = [sweeper]
         try:
             sweeper.wait(timeout=self.plan.timeout)
@@ -263,11 +280,13 @@ class Run:
             problems["reservations"].append(f"{jobs['reserved']} reservations left in ~jobs")
         planned = sum(map(fails_on_purpose, range(plan.keys)))
         if jobs["error"] != planned:
+            rows = observer.query(f"SELECT error_message FROM `{schema}`.`~jobs` WHERE status='error'")
+            messages = [m for (m,) in rows if "on purpose" not in m]
             problems["errors"].append(
-                f"{jobs['error']} error rows at the end; {planned} keys fail on purpose"
+                f"{jobs['error']} error rows at the end; {planned} keys fail on purpose; {messages[-3:]}"
             )
         for report in self.reports:
-            if report.get("exit") != "ok":
+            if report.get("exit") not in ("ok", "start-failed"):
                 problems["workers"].append(
                     f"a worker ended with {report.get('error', report['exit'])} ({report['log']})"
                 )
@@ -276,8 +295,12 @@ class Run:
     def count_calls(self, seconds: float) -> None:
         plan, figures = self.plan, self.outcome.figures
         calls: Counter = Counter()
+        makers: dict = {}  # key -> the pids that made it
         for log in self.folder.glob("calls-*"):
-            calls.update(int(line) for line in log.read_text().split())
+            keys = [int(line) for line in log.read_text().split()]
+            calls.update(keys)
+            for key in keys:
+                makers.setdefault(key, []).append(int(log.name.split("-")[1]))
         self.kills["commit_kill"] = len(list(self.folder.glob("commit-kill-*")))
         kills = sum(self.kills.values())
         total = sum(calls.values())
@@ -285,13 +308,14 @@ class Run:
             backend=plan.server.get("backend", "mysql"), keys=plan.keys, workers=plan.workers, make=plan.make,
             calls=total, calls_per_key=total / plan.keys, bound=1 + kills / plan.keys, kills=dict(self.kills),
             reconnects=sum(r.get("reconnects", 0) for r in self.reports), seconds=seconds,
-            workers_started=self.spawned, most_calls=max(calls.values(), default=0),
+            workers_started=self.spawned,
+            start_failures=sum(r.get("exit") == "start-failed" for r in self.reports), most_calls=max(calls.values(), default=0),
         )  # fmt: skip
         if total > plan.keys + kills:
             problems = self.outcome.problems["calls"]
-            twice = sum(1 for n in calls.values() if n > 1)
+            twice = {k: makers[k] for k, n in calls.items() if n > 1}
             problems.append(
-                f"{total} make() calls for {plan.keys} keys and {kills} kills ({twice} keys made more than once)"
+                f"{total} make() calls for {plan.keys} keys and {kills} kills ({len(twice)} keys made more than once; key: pids {dict(list(twice.items())[:4])})"
             )
         if figures["most_calls"] > 1 + kills:
             self.outcome.problems["calls"].append(
@@ -398,6 +422,7 @@ def main() -> int:
     parser.add_argument("--soak", type=float, default=0, metavar="SECONDS", help="repeat the cases this long")
     parser.add_argument("--scale", type=int, default=1, help="multiply keys and faults")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1, help="of the first round (then one more each round)")
     parser.add_argument("--host", default=os.environ.get("DJNB_TEST_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("DJNB_TEST_PORT", "3306")))
     args = parser.parse_args()
@@ -418,7 +443,7 @@ def main() -> int:
                     if name == "restart" and private is None:
                         private = PrivateServer(home / "server")
                     plan = plan_for(name, servers[backend], f"djnb_faults_{os.getpid()}_{round_}",
-                                    private, scale=args.scale, workers=args.workers, seed=round_,
+                                    private, scale=args.scale, workers=args.workers, seed=args.seed + round_ - 1,
                                     timeout=120 * args.scale)  # fmt: skip
                     folder = home / f"{backend}-{name}-{round_}"
                     folder.mkdir()
