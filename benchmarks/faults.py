@@ -107,9 +107,10 @@ class Run:
     def command(self, *args: str, faults: bool = True) -> subprocess.Popen:
         self.spawned += 1
         out = open(self.folder / f"worker-{self.spawned}.out", "w")  # noqa: SIM115 (closed when reaped)
+        env = self.env if faults else {**self.env, "DJNB_FAULT_COMMIT_KILL": ""}
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.fault_pipeline", *args],
-            env=self.env if faults else {**self.env, "DJNB_FAULT_COMMIT_KILL": ""}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         process.out = out  # type: ignore[attr-defined]
         return process
