@@ -41,7 +41,7 @@ logger = logging.getLogger("djnb")
 RESERVE_SECONDS = 0.05  # a batch of reservations covers about this much work
 RESERVE_BATCH = 100  # and at most this many keys
 CHECK_BEFORE_MAKE_SECONDS = 0.01  # without jobs, re-check each key before makes slower than this
-BATCH_RETRIES = 8  # with suppress_errors, a lost server is retried this often (~25 s) per batch
+BATCH_RETRIES = 8  # with suppress_errors, a lost server is retried this often (~20 s) before populate fails
 
 
 def same_inputs(a: Any, b: Any) -> bool:
@@ -220,17 +220,12 @@ class AutoPopulate:
                 failures = 0
                 yield todo
             except (LostConnectionError, ConnectError) as error:  # the server dropped us between makes
-                if not suppress_errors:
-                    raise
                 failures += 1
-                gave_up = failures > BATCH_RETRIES
-                logger.error(
-                    "Populating %s: %s; %s", self.full_table_name, error,
-                    "skipping these keys" if gave_up else "retrying",
-                )  # fmt: skip
-                if not gave_up:  # try the same keys again once the server answers
-                    position -= len(candidates)
-                    time.sleep(min(5.0, 0.1 * 2**failures))
+                if not suppress_errors or failures > BATCH_RETRIES:  # the server is gone: say so
+                    raise
+                logger.error("Populating %s: %s; retrying", self.full_table_name, error)
+                position -= len(candidates)  # the same keys again once the server answers
+                time.sleep(min(5.0, 0.1 * 2**failures))
             finally:
                 self._release(jobs, held)
 

@@ -6,6 +6,7 @@ import pytest
 
 import djnb as dj
 from benchmarks.make_once import measure
+from benchmarks.make_once import pipeline as make_once_pipeline
 
 BACKENDS = ("mysql", "sqlite")
 
@@ -75,3 +76,14 @@ def test_a_session_lost_at_commit_raises_itself_without_suppress_errors(connect,
     jobs = schema.jobs
     assert [row["key"] for row in jobs.errors()] == [{"key_id": 1}]
     assert len(jobs & {"status": "reserved"}) == 0
+
+
+def test_populate_in_processes_makes_each_key_once(connect, prefix, tmp_path):
+    calls = tmp_path / "calls"
+    calls.touch()
+    schema, key_table, target = make_once_pipeline(connect(), f"{prefix}_processes", calls, 0.001)
+    key_table.insert([{"key_id": i} for i in range(60)])
+    target.populate(processes=2)
+    assert sorted(int(line) for line in calls.read_text().split()) == list(range(60))
+    assert len(target()) == 60
+    assert len(schema.jobs) == 0
