@@ -343,7 +343,7 @@ class Connection:
         return LostConnectionError(
             f"The session with {self._where()} was {how} inside a transaction: the "
             "transaction was lost (the server rolled it back) and nothing was retried. "
-            "Run the whole transaction again; the next statement outside it reconnects."
+            "Run the whole transaction again; the next statement outside it reconnects (if reconnect is on)."
         )
 
     # -- the query cache (DataJoint 0.14's; see query_cache.py)
