@@ -1,0 +1,110 @@
+"""The standing fault-injection suite: workers populating under SIGKILL, session kills, restarts.
+
+Each case of ``benchmarks/faults.py`` runs once per backend (4 worker processes, a few hundred
+keys, a master with parts, quick and slow makes) and each guarantee is its own test, so a
+broken one is named: rows made exactly once, make() calls within keys + kills, no reservation
+left, no worker ended by an exception despite ``suppress_errors``, error rows exactly the keys
+failing on purpose. The restart case runs on a private MariaDB (test_tls's helpers), never on
+the shared test server. The figures of each run are printed to the terminal.
+
+Faults still found are marked ``xfail`` naming the fault (not strict: they depend on timing);
+remove a marker when its fault is fixed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.faults import PrivateServer, cases, plan_for, run
+from tests.conftest import in_ci
+from tests.db.test_tls import MARIADBD
+
+BACKENDS = ("mysql", "sqlite")
+
+CASES = ("no_faults_quick", "sigkill", "session_kill", "restart")
+# Faults this suite still finds with the make-once (i17-pop) and lost-session (i17-conn) work
+# merged; they depend on timing, so the markers are not strict. On main before that work, the
+# "calls" check failed in every case (make() about 1.1-1.6 times per key with no fault at all)
+# and "workers" in session_kill (TransactionError after a loss at COMMIT) and restart (ConnectError).
+SESSION_KILL_TWICE = (
+    "after a server-side KILL of a worker's session, two workers make the same keys "
+    "(make() above keys + kills in about half the runs)"
+)
+RESTART_IDS = (
+    "connection ids start again after a server restart: a reservation taken before it looks "
+    "held by a new session, so its key is made twice or stranded (and a key failing on purpose "
+    "while the server is down has no error row)"
+)
+KNOWN: dict[tuple[str, str], str] = {  # (check, case) -> the fault
+    ("calls", "session_kill"): SESSION_KILL_TWICE,
+    ("calls", "restart"): RESTART_IDS,
+    ("rows", "restart"): RESTART_IDS,
+    ("reservations", "restart"): RESTART_IDS,
+    ("errors", "restart"): RESTART_IDS,
+}
+
+_outcomes: dict = {}
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory):
+    if MARIADBD is None:
+        message = "the restart case needs mariadbd and mariadb-install-db for a private server"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PrivateServer(tmp_path_factory.mktemp("fault-server"))
+    yield server
+    server.stop()
+
+
+def outcome_of(request, backend: str, server: dict, prefix: str, case: str):
+    """Run ``case`` once per backend (cached for the module's other checks) and print its figures."""
+    if case not in cases(backend):
+        pytest.skip(f"{case} kills or restarts server sessions; SQLite has none")
+    if (backend, case) not in _outcomes:
+        private = request.getfixturevalue("private_server") if case == "restart" else None
+        folder = request.getfixturevalue("tmp_path_factory").mktemp(f"faults-{backend}-{case}")
+        outcome = run(plan_for(case, server, f"{prefix}_{case}", private, seed=17), folder)
+        _outcomes[backend, case] = outcome
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"\n[faults {case}] {outcome.line()}")
+    return _outcomes[backend, case]
+
+
+def verify(request, backend: str, server: dict, prefix: str, case: str, check: str) -> None:
+    if (check, case) in KNOWN:
+        request.applymarker(pytest.mark.xfail(strict=False, reason=KNOWN[check, case]))
+    outcome = outcome_of(request, backend, server, prefix, case)
+    assert outcome.problems[check] == [], outcome.line()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_every_key_made_once_as_rows(request, backend, server, prefix, case):
+    verify(request, backend, server, prefix, case, "rows")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_make_calls_within_keys_plus_kills(request, backend, server, prefix, case):
+    verify(request, backend, server, prefix, case, "calls")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_no_reservation_left(request, backend, server, prefix, case):
+    verify(request, backend, server, prefix, case, "reservations")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_no_worker_ends_by_an_exception(request, backend, server, prefix, case):
+    verify(request, backend, server, prefix, case, "workers")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_error_rows_are_the_planned_failures(request, backend, server, prefix, case):
+    verify(request, backend, server, prefix, case, "errors")
