@@ -7,6 +7,7 @@ longer exists on the server) can be reclaimed, so a killed worker never strands 
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 from collections.abc import Mapping
@@ -145,7 +146,9 @@ class JobTable(FreeTable):
         user's sessions: then only this user's reservations are judged.
         """
         reserved = self & {"status": "reserved"} & ({"table_name": table_name} if table_name else True)
-        rows = reserved.fetch("table_name", "key_hash", "connection_id", "user", "host", "pid", as_dict=True)
+        rows = reserved.fetch(
+            "table_name", "key_hash", "connection_id", "user", "host", "pid", "timestamp", as_dict=True
+        )
         if not rows:
             return 0
         if self.connection.backend == "sqlite":  # no server sessions: workers are local processes
@@ -157,15 +160,25 @@ class JobTable(FreeTable):
             return len(dead)
         sessions = self.connection.query("SELECT id, user FROM information_schema.processlist").fetchall()
         alive = {session[0] for session in sessions}
+        started = self._server_started()
         me = self._user.split("@")[0]
         sees_everyone = any(session[1] != me for session in sessions) or self._may_see_all_sessions()
         dead = [
             r for r in rows
-            if r["connection_id"] not in alive and (sees_everyone or r["user"].split("@")[0] == me)
+            if (r["connection_id"] not in alive or r["timestamp"] < started)
+            and (sees_everyone or r["user"].split("@")[0] == me)
         ]  # fmt: skip
         if dead:
             (self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]).delete_quick()
         return len(dead)
+
+    def _server_started(self) -> datetime.datetime:
+        """When the server last started, by its clock, less a second of timestamp rounding: a
+        reservation older than that belongs to a session of the previous run, whatever its id
+        (ids restart with the server and a new session may reuse one)."""
+        (now,) = self.connection.query("SELECT NOW()").fetchone()
+        uptime = int(self.connection.query(*self.connection.dialect.server_uptime()).fetchone()[1])
+        return now - datetime.timedelta(seconds=uptime + 1)
 
     def _may_see_all_sessions(self) -> bool:  # MySQL: may this account see every session?
         grants = " ".join(str(row[0]) for row in self.connection.query("SHOW GRANTS")).upper()

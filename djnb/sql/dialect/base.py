@@ -135,6 +135,12 @@ class Dialect:
         Empty when the engine has no accounts."""
         return ()
 
+    def server_uptime(self) -> Statement | None:
+        """Seconds since the server started (one row: name, value); None for an embedded engine.
+        Session ids restart with the server: a session recorded before it last started is gone
+        even when a new session has the same id."""
+        return None
+
     def process_list(self, restriction: str | None, order_by: str) -> Statement | None:
         """The server's sessions other than this one (rows with at least id, user, host, db,
         command, time, state, info); ``restriction`` and ``order_by`` are user SQL over those

@@ -87,6 +87,11 @@ class MySQLDialect(Dialect):
             return ("SET PASSWORD = PASSWORD(%s)", "ALTER USER CURRENT_USER() IDENTIFIED BY %s")
         return ("ALTER USER USER() IDENTIFIED BY %s", "SET PASSWORD = %s", "SET PASSWORD = PASSWORD(%s)")
 
+    def server_uptime(self) -> Statement:
+        # a status variable: in information_schema on MariaDB, performance_schema on MySQL 8
+        # (MariaDB's is empty unless enabled); SHOW reads it on both
+        return "SHOW GLOBAL STATUS LIKE 'Uptime'", ()
+
     def process_list(self, restriction: str | None, order_by: str) -> Statement:
         where = "" if restriction is None else f" AND ({restriction})"
         sql = f"SELECT * FROM information_schema.processlist WHERE id <> CONNECTION_ID(){where} ORDER BY {order_by}"
