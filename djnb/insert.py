@@ -24,21 +24,26 @@ from typing import TYPE_CHECKING, Any
 from . import hooks
 from .blob import pack
 from .definition import classify_type
-from .errors import ArgumentError, DataJointError, UnknownAttributeError
+from .errors import ArgumentError, DataJointError, InvalidValueError, UnknownAttributeError
 from .expression import QueryExpression
 from .heading import Attribute, Heading
 from .sql.compiler import Compiler
+from .sql.conditions import bad_text
 
 if TYPE_CHECKING:
     from .table import Table
 
 
-_PASS_THROUGH = frozenset({int, str, bool, bytes})
+_PASS_THROUGH = frozenset({int, bool, bytes})
 
 
 def _plain(value: Any) -> Any:
-    """A value of an ordinary column: most pass as they are; NaN is NULL; numpy scalars unwrap."""
+    """A value of an ordinary column: most pass as they are; NaN is NULL; numpy scalars unwrap.
+
+    Raises UnicodeEncodeError for text that UTF-8 cannot encode (the caller says where)."""
     kind = type(value)
+    if kind is str:  # isascii() is a flag of the string: only other text is encoded to check it
+        return value if value.isascii() else _text(value)
     if kind in _PASS_THROUGH or value is None:
         return value
     if kind is float:
@@ -46,11 +51,18 @@ def _plain(value: Any) -> Any:
     return _unwrap(value)
 
 
+def _text(value: str) -> str:
+    value.encode("utf-8")  # raises UnicodeEncodeError at a lone surrogate
+    return value
+
+
 def _unwrap(value: Any) -> Any:
     if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar
         value = value.astype("datetime64[us]").item() if value.dtype.kind == "M" else value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, str):
+        return _text(value)
     return value
 
 
@@ -164,8 +176,11 @@ def encode(attribute: Attribute, value: Any, table: Any = None) -> Any:
         except ValueError:
             raise ArgumentError(f"`{attribute.name}` is a uuid; {value!r} is not a UUID.") from None
     if attribute.json:
-        return json.dumps(value)
-    return value
+        text = json.dumps(value)
+        if "\\u" in text:  # escaped non-ASCII text: make sure none of it is a lone surrogate
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return text
+    return _text(value) if isinstance(value, str) else value
 
 
 def find_adapter(attribute: Attribute, table: Any) -> Any:
@@ -186,7 +201,7 @@ def _store(attribute: Attribute, value: Any, table: Any) -> bytes:
         path = Path(value)
         if not path.is_file():
             raise ArgumentError(f"`{attribute.name}` is an attachment; {path} is not a file. Check the path.")
-        return path.name.encode() + b"\0" + path.read_bytes()
+        return path.name.encode("utf-8") + b"\0" + path.read_bytes()  # a name not UTF-8: UnicodeEncodeError
     if hooks.external is None or table is None:
         raise DataJointError(f"`{attribute.name}` ({attribute.type}) needs its schema's external storage.")
     external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
@@ -275,7 +290,12 @@ def insert_rows(
     if columns is not None:  # tuples, records or a frame of ordinary columns: no dicts made
         names, tuples = columns
         functions = [encoder(heading[n], table) for n in names]
-        values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+        try:
+            values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+        except UnicodeEncodeError:  # find the row and the attribute (only on this error path)
+            for index, row in enumerate(tuples):
+                _encode_row(table, index, names, dict(zip(names, row, strict=True)), functions, {})
+            raise
         return _write(table, {names: values} if values else {}, mode)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     # a row's keys -> the attributes to insert (checked once) and those that take a default
@@ -297,15 +317,49 @@ def insert_rows(
         functions = encoders.get(names)
         if functions is None:
             functions = encoders[names] = [encoder(heading[n], table) for n in names]
-        if stored:
-            values = tuple(
-                stored[(n, index)] if (n, index) in stored else f(row[n])
-                for n, f in zip(names, functions, strict=True)
-            )
-        else:
-            values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
+        try:
+            if stored:
+                values = tuple(
+                    stored[(n, index)] if (n, index) in stored else f(row[n])
+                    for n, f in zip(names, functions, strict=True)
+                )
+            else:
+                values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
+        except UnicodeEncodeError:
+            values = _encode_row(table, index, names, row, functions, stored)
         groups.setdefault(names, []).append(values)
     return _write(table, groups, mode)
+
+
+def _encode_row(
+    table: Table, index: int, names: tuple[str, ...], row: Mapping[str, Any], functions: list, stored: dict
+) -> tuple:
+    """Row ``index`` encoded value by value, to say which attribute has text that cannot be
+    stored (InvalidValueError naming the table, row, attribute and character)."""
+    values = []
+    for name, function in zip(names, functions, strict=True):
+        if (name, index) in stored:
+            values.append(stored[(name, index)])
+            continue
+        try:
+            values.append(function(row[name]))
+        except UnicodeEncodeError as err:
+            place = f"attribute `{name}` in row {index} of the insert into {table.full_table_name}"
+            raise _text_error(err, place) from None
+    return tuple(values)
+
+
+def _text_error(err: UnicodeEncodeError, place: str) -> InvalidValueError:
+    """``bad_text`` for the text that failed to encode (a value, or the JSON of a value)."""
+    return bad_text(err.object if isinstance(err.object, str) else "", place)
+
+
+def _update_value(table: Table, attribute: Attribute, value: Any) -> Any:
+    try:
+        return encode(attribute, value, table)
+    except UnicodeEncodeError as err:
+        place = f"attribute `{attribute.name}` in the update1 of {table.full_table_name}"
+        raise _text_error(err, place) from None
 
 
 def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) -> int:
@@ -418,8 +472,8 @@ def update_row(table: Table, row: Mapping[str, Any]) -> None:
                 assignments.append(f"{q(name)} = {sql}")
                 continue
         assignments.append(f"{q(name)} = {placeholder}")
-        params.append(encode(attribute, value, table))
+        params.append(_update_value(table, attribute, value))
     where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
-    params += [encode(heading[k], key[k], table) for k in key]
+    params += [_update_value(table, heading[k], key[k]) for k in key]
     sql = f"UPDATE {table.full_table_name} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
     table.connection.query(sql, params)
