@@ -107,8 +107,8 @@ def bad_text(text: str, place: str) -> InvalidValueError:
     position = unencodable(text) or 0
     character = text[position : position + 1]
     return InvalidValueError(
-        f"The text of {place} cannot be stored: it has the character {ascii(character)} (a lone "
-        f"surrogate, not valid Unicode) at position {position}: {ascii(text[:40])}"
+        f"The text of {place} cannot be stored: it has the character {character!a} (a lone "
+        f"surrogate, not valid Unicode) at position {position}: {text[:40]!a}"
         f"{'...' if len(text) > 40 else ''}. Such characters come from decoding bytes with "
         "errors='surrogateescape' or from a split surrogate pair; decode the bytes with their "
         "real encoding, or replace them, e.g. text.encode('utf-8', 'replace').decode('utf-8')."

@@ -315,7 +315,9 @@ def length_check(name: str, sql_type: str) -> str | None:
     q, limit = f'"{name}"', sized.group(2)
     counted = f"length(json_extract(replace(json_quote({q}), '\\u0000', '\\u0020'), '$'))"
     condition = f"length({q}) <= {limit} AND (instr({q}, char(0)) = 0 OR {counted} <= {limit})"
-    return f'CONSTRAINT "{name}{LENGTH_CHECK}" CHECK ({q} IS NULL OR typeof({q}) <> \'text\' OR ({condition}))'
+    return (
+        f"CONSTRAINT \"{name}{LENGTH_CHECK}\" CHECK ({q} IS NULL OR typeof({q}) <> 'text' OR ({condition}))"
+    )
 
 
 def server_spelling(sql_type: str) -> str:
