@@ -42,10 +42,10 @@ def _plain(value: Any) -> Any:
 
     Raises UnicodeEncodeError for text that UTF-8 cannot encode (the caller says where)."""
     kind = type(value)
-    if kind is str:  # isascii() is a flag of the string: only other text is encoded to check it
-        return value if value.isascii() else _text(value)
     if kind in _PASS_THROUGH or value is None:
         return value
+    if kind is str:  # isascii() is a flag of the string: only other text is encoded to check it
+        return value if value.isascii() else _text(value)
     if kind is float:
         return None if value != value else value  # NaN is NULL
     return _unwrap(value)
