@@ -28,7 +28,7 @@ from .errors import ArgumentError, DataJointError, InvalidValueError, UnknownAtt
 from .expression import QueryExpression
 from .heading import Attribute, Heading
 from .sql.compiler import Compiler
-from .sql.conditions import bad_text
+from .sql.conditions import bad_text, unencodable
 
 if TYPE_CHECKING:
     from .table import Table
@@ -411,6 +411,7 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
         ]
         if not items:
             continue
+        _check_file_names(table, attribute, items)
         external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
         try:
             if attribute.category == "EXTERNAL_BLOB":
@@ -427,6 +428,19 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
             {(attribute.name, i): object_id.bytes for (i, _), object_id in zip(items, ids, strict=True)}
         )
     return stored
+
+
+def _check_file_names(table: Table, attribute: Attribute, items: list[tuple[int, Any]]) -> None:
+    """Refuse a file name that cannot be stored (a name decoded with surrogateescape from bytes
+    that are not UTF-8) before any file is uploaded: InvalidValueError naming the row."""
+    if attribute.category == "EXTERNAL_BLOB":
+        return
+    for index, value in items:
+        path = Path(value)
+        text = path.name if attribute.category == "EXTERNAL_ATTACH" else os.fspath(path)
+        if unencodable(text) is not None:
+            place = f"the file name of attribute `{attribute.name}` in row {index} of the insert into {table.full_table_name}"
+            raise bad_text(text, place)
 
 
 def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra_fields: bool) -> int:

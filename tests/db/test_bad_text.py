@@ -204,3 +204,35 @@ def test_too_long_text_is_the_same_error_on_both_backends(note):
     note.insert1({"name": "n", "body": "12345678"})
     with pytest.raises(dj.errors.InvalidValueError, match="Data too long for column 'body'"):
         note.update1({"name": "n", "body": "x\x00yyyyyyy"})
+
+
+def test_an_external_attachment_whose_file_name_is_not_utf8_is_refused_before_upload(
+    server, prefix, tmp_path
+):
+    store = tmp_path / "store"
+    store.mkdir()
+    path = tmp_path / os.fsdecode(b"caf\xe9.bin")
+    try:
+        path.write_bytes(b"data")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system cannot hold a file name that is not UTF-8")
+    path.with_name("fine.bin").write_bytes(b"fine")
+    connection = dj.Connection(**server)
+    with dj.config(stores={"raw": {"protocol": "file", "location": str(store)}}):
+        schema = dj.Schema(f"{prefix}_external", connection=connection)
+
+        @schema
+        class Upload(dj.Manual):
+            definition = """
+            up : int
+            ---
+            file : attach@raw
+            """
+
+        with pytest.raises(
+            dj.errors.InvalidValueError, match=r"file name of attribute `file` in row 1 .*position 3"
+        ):
+            Upload.insert([{"up": 0, "file": path.with_name("fine.bin")}, {"up": 1, "file": path}])
+        assert len(Upload()) == 0
+        assert not any(p.is_file() for p in store.rglob("*"))  # nothing was uploaded
+    connection.close()
