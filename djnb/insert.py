@@ -5,7 +5,8 @@ Rows may be dicts, sequences (in heading order), numpy records, DataFrames, a CS
 with INSERT ... SELECT). As in DataJoint 0.14, ``None`` (and NaN, except in blobs) stands for
 the column's default, in ``insert`` and in ``update1``. Many rows go in batched statements
 (the driver splits them below ``max_allowed_packet``) inside one transaction: one bad row
-leaves the table as it was.
+leaves the table as it was. Text that UTF-8 cannot encode (lone surrogates) is refused before
+anything is sent, with an InvalidValueError naming the row and the attribute.
 """
 
 from __future__ import annotations
@@ -289,13 +290,7 @@ def insert_rows(
     columns = _as_columns(rows, heading, table, ignore_extra_fields)
     if columns is not None:  # tuples, records or a frame of ordinary columns: no dicts made
         names, tuples = columns
-        functions = [encoder(heading[n], table) for n in names]
-        try:
-            values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
-        except UnicodeEncodeError:  # find the row and the attribute (only on this error path)
-            for index, row in enumerate(tuples):
-                _encode_row(table, index, names, dict(zip(names, row, strict=True)), functions, {})
-            raise
+        values = _encode_tuples(table, names, tuples)
         return _write(table, {names: values} if values else {}, mode)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     # a row's keys -> the attributes to insert (checked once) and those that take a default
@@ -329,6 +324,17 @@ def insert_rows(
             values = _encode_row(table, index, names, row, functions, stored)
         groups.setdefault(names, []).append(values)
     return _write(table, groups, mode)
+
+
+def _encode_tuples(table: Table, names: tuple[str, ...], tuples: list) -> list[tuple]:
+    """Rows of ordinary columns (tuples in the order of ``names``) as the values to bind."""
+    functions = [encoder(table.heading[n], table) for n in names]
+    try:
+        return [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+    except UnicodeEncodeError:  # find the row and the attribute (only on this error path)
+        for index, row in enumerate(tuples):
+            _encode_row(table, index, names, dict(zip(names, row, strict=True)), functions, {})
+        raise
 
 
 def _encode_row(
