@@ -103,7 +103,7 @@ def unencodable(text: str) -> int | None:
 
 def bad_text(text: str, place: str) -> InvalidValueError:
     """The error for ``text`` that cannot be stored (see ``unencodable``), ``place`` saying
-    where it was given (e.g. "row 3 of the insert into `lab`.`session`, attribute `name`")."""
+    where it was given (e.g. "attribute `name` in row 3 of the insert into `lab`.`session`")."""
     position = unencodable(text) or 0
     character = text[position : position + 1]
     return InvalidValueError(
