@@ -5,7 +5,8 @@ Rows may be dicts, sequences (in heading order), numpy records, DataFrames, a CS
 with INSERT ... SELECT). As in DataJoint 0.14, ``None`` (and NaN, except in blobs) stands for
 the column's default, in ``insert`` and in ``update1``. Many rows go in batched statements
 (the driver splits them below ``max_allowed_packet``) inside one transaction: one bad row
-leaves the table as it was.
+leaves the table as it was. Text that UTF-8 cannot encode (lone surrogates) is refused before
+anything is sent, with an InvalidValueError naming the row and the attribute.
 """
 
 from __future__ import annotations
@@ -24,26 +25,36 @@ from typing import TYPE_CHECKING, Any
 from . import hooks
 from .blob import pack
 from .definition import classify_type
-from .errors import ArgumentError, DataJointError, UnknownAttributeError
+from .errors import ArgumentError, DataJointError, InvalidValueError, UnknownAttributeError
 from .expression import QueryExpression
 from .heading import Attribute, Heading
 from .sql.compiler import Compiler
+from .sql.conditions import bad_text, unencodable
 
 if TYPE_CHECKING:
     from .table import Table
 
 
-_PASS_THROUGH = frozenset({int, str, bool, bytes})
+_PASS_THROUGH = frozenset({int, bool, bytes})
 
 
 def _plain(value: Any) -> Any:
-    """A value of an ordinary column: most pass as they are; NaN is NULL; numpy scalars unwrap."""
+    """A value of an ordinary column: most pass as they are; NaN is NULL; numpy scalars unwrap.
+
+    Raises UnicodeEncodeError for text that UTF-8 cannot encode (the caller says where)."""
     kind = type(value)
     if kind in _PASS_THROUGH or value is None:
         return value
+    if kind is str:  # isascii() is a flag of the string: only other text is encoded to check it
+        return value if value.isascii() else _text(value)
     if kind is float:
         return None if value != value else value  # NaN is NULL
     return _unwrap(value)
+
+
+def _text(value: str) -> str:
+    value.encode("utf-8")  # raises UnicodeEncodeError at a lone surrogate
+    return value
 
 
 def _unwrap(value: Any) -> Any:
@@ -51,6 +62,8 @@ def _unwrap(value: Any) -> Any:
         value = value.astype("datetime64[us]").item() if value.dtype.kind == "M" else value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, str):
+        return _text(value)
     return value
 
 
@@ -164,8 +177,11 @@ def encode(attribute: Attribute, value: Any, table: Any = None) -> Any:
         except ValueError:
             raise ArgumentError(f"`{attribute.name}` is a uuid; {value!r} is not a UUID.") from None
     if attribute.json:
-        return json.dumps(value)
-    return value
+        text = json.dumps(value)
+        if "\\u" in text:  # escaped non-ASCII text: make sure none of it is a lone surrogate
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return text
+    return _text(value) if isinstance(value, str) else value
 
 
 def find_adapter(attribute: Attribute, table: Any) -> Any:
@@ -186,7 +202,7 @@ def _store(attribute: Attribute, value: Any, table: Any) -> bytes:
         path = Path(value)
         if not path.is_file():
             raise ArgumentError(f"`{attribute.name}` is an attachment; {path} is not a file. Check the path.")
-        return path.name.encode() + b"\0" + path.read_bytes()
+        return path.name.encode("utf-8") + b"\0" + path.read_bytes()  # a name not UTF-8: UnicodeEncodeError
     if hooks.external is None or table is None:
         raise DataJointError(f"`{attribute.name}` ({attribute.type}) needs its schema's external storage.")
     external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
@@ -274,8 +290,7 @@ def insert_rows(
     columns = _as_columns(rows, heading, table, ignore_extra_fields)
     if columns is not None:  # tuples, records or a frame of ordinary columns: no dicts made
         names, tuples = columns
-        functions = [encoder(heading[n], table) for n in names]
-        values = [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+        values = _encode_tuples(table, names, tuples)
         return _write(table, {names: values} if values else {}, mode)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     # a row's keys -> the attributes to insert (checked once) and those that take a default
@@ -297,15 +312,60 @@ def insert_rows(
         functions = encoders.get(names)
         if functions is None:
             functions = encoders[names] = [encoder(heading[n], table) for n in names]
-        if stored:
-            values = tuple(
-                stored[(n, index)] if (n, index) in stored else f(row[n])
-                for n, f in zip(names, functions, strict=True)
-            )
-        else:
-            values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
+        try:
+            if stored:
+                values = tuple(
+                    stored[(n, index)] if (n, index) in stored else f(row[n])
+                    for n, f in zip(names, functions, strict=True)
+                )
+            else:
+                values = tuple([f(row[n]) for n, f in zip(names, functions, strict=True)])
+        except UnicodeEncodeError:
+            values = _encode_row(table, index, names, row, functions, stored)
         groups.setdefault(names, []).append(values)
     return _write(table, groups, mode)
+
+
+def _encode_tuples(table: Table, names: tuple[str, ...], tuples: list) -> list[tuple]:
+    """Rows of ordinary columns (tuples in the order of ``names``) as the values to bind."""
+    functions = [encoder(table.heading[n], table) for n in names]
+    try:
+        return [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
+    except UnicodeEncodeError:  # find the row and the attribute (only on this error path)
+        for index, row in enumerate(tuples):
+            _encode_row(table, index, names, dict(zip(names, row, strict=True)), functions, {})
+        raise
+
+
+def _encode_row(
+    table: Table, index: int, names: tuple[str, ...], row: Mapping[str, Any], functions: list, stored: dict
+) -> tuple:
+    """Row ``index`` encoded value by value, to say which attribute has text that cannot be
+    stored (InvalidValueError naming the table, row, attribute and character)."""
+    values = []
+    for name, function in zip(names, functions, strict=True):
+        if (name, index) in stored:
+            values.append(stored[(name, index)])
+            continue
+        try:
+            values.append(function(row[name]))
+        except UnicodeEncodeError as err:
+            place = f"attribute `{name}` in row {index} of the insert into {table.full_table_name}"
+            raise _text_error(err, place) from None
+    return tuple(values)
+
+
+def _text_error(err: UnicodeEncodeError, place: str) -> InvalidValueError:
+    """``bad_text`` for the text that failed to encode (a value, or the JSON of a value)."""
+    return bad_text(err.object if isinstance(err.object, str) else "", place)
+
+
+def _update_value(table: Table, attribute: Attribute, value: Any) -> Any:
+    try:
+        return encode(attribute, value, table)
+    except UnicodeEncodeError as err:
+        place = f"attribute `{attribute.name}` in the update1 of {table.full_table_name}"
+        raise _text_error(err, place) from None
 
 
 def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) -> int:
@@ -357,6 +417,7 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
         ]
         if not items:
             continue
+        _check_file_names(table, attribute, items)
         external = hooks.external(table.connection, attribute.database or table.database, attribute.store)
         try:
             if attribute.category == "EXTERNAL_BLOB":
@@ -373,6 +434,19 @@ def _upload_external(table: Table, heading: Heading, pending: list) -> dict[tupl
             {(attribute.name, i): object_id.bytes for (i, _), object_id in zip(items, ids, strict=True)}
         )
     return stored
+
+
+def _check_file_names(table: Table, attribute: Attribute, items: list[tuple[int, Any]]) -> None:
+    """Refuse a file name that cannot be stored (a name decoded with surrogateescape from bytes
+    that are not UTF-8) before any file is uploaded: InvalidValueError naming the row."""
+    if attribute.category == "EXTERNAL_BLOB":
+        return
+    for index, value in items:
+        path = Path(value)
+        text = path.name if attribute.category == "EXTERNAL_ATTACH" else os.fspath(path)
+        if unencodable(text) is not None:
+            place = f"the file name of attribute `{attribute.name}` in row {index} of the insert into {table.full_table_name}"
+            raise bad_text(text, place)
 
 
 def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra_fields: bool) -> int:
@@ -418,8 +492,8 @@ def update_row(table: Table, row: Mapping[str, Any]) -> None:
                 assignments.append(f"{q(name)} = {sql}")
                 continue
         assignments.append(f"{q(name)} = {placeholder}")
-        params.append(encode(attribute, value, table))
+        params.append(_update_value(table, attribute, value))
     where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
-    params += [encode(heading[k], key[k], table) for k in key]
+    params += [_update_value(table, heading[k], key[k]) for k in key]
     sql = f"UPDATE {table.full_table_name} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
     table.connection.query(sql, params)

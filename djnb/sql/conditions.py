@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, InvalidValueError
 from ..heading import Heading
 
 
@@ -89,6 +89,32 @@ class InQuery(Cond):
 TRUE, FALSE = Constant(True), Constant(False)
 
 
+def unencodable(text: str) -> int | None:
+    """The position of the first character of ``text`` that UTF-8 cannot encode (a lone
+    surrogate such as ``"\\ud800"``), or None when the whole text can be stored."""
+    if text.isascii():  # constant time: CPython keeps this as a flag of the string
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return err.start
+    return None
+
+
+def bad_text(text: str, place: str) -> InvalidValueError:
+    """The error for ``text`` that cannot be stored (see ``unencodable``), ``place`` saying
+    where it was given (e.g. "attribute `name` in row 3 of the insert into `lab`.`session`")."""
+    position = unencodable(text) or 0
+    character = text[position : position + 1]
+    return InvalidValueError(
+        f"The text of {place} cannot be stored: it has the character {character!a} (a lone "
+        f"surrogate, not valid Unicode) at position {position}: {text[:40]!a}"
+        f"{'...' if len(text) > 40 else ''}. Such characters come from decoding bytes with "
+        "errors='surrogateescape' or from a split surrogate pair; decode the bytes with their "
+        "real encoding, or replace them, e.g. text.encode('utf-8', 'replace').decode('utf-8')."
+    )
+
+
 def bind_value(value: Any, is_uuid: bool = False) -> Any:
     """A Python value the driver binds as the column expects (UUIDs as 16 bytes)."""
     if is_uuid and isinstance(value, str):
@@ -153,6 +179,9 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
 
 def _equals(items: Any, heading: Heading) -> Cond:
     pairs = tuple((name, bind_value(value, heading[name].uuid)) for name, value in items if name in heading)
+    for name, value in pairs:
+        if isinstance(value, str) and unencodable(value) is not None:
+            raise bad_text(value, f"the restriction's value for attribute `{name}`")
     return Equals(pairs) if pairs else TRUE  # keys not in the heading are ignored, as in DataJoint
 
 

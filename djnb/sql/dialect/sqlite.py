@@ -32,6 +32,7 @@ CATALOG_TABLES = (
     '"Field" TEXT, "Type" TEXT, "Null" TEXT, "Default" TEXT, "Key" TEXT, "Extra" TEXT, "Comment" TEXT, '
     "PRIMARY KEY (schema_name, table_name, position))",
 )
+LENGTH_CHECK = "~length"  # the name of a char/varchar column's length check: "<column>~length"
 INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
 SQLITE_MAX = 2**63 - 1
 
@@ -86,6 +87,8 @@ class SQLiteDialect(Dialect):
         if code == "SQLITE_CONSTRAINT_NOTNULL":
             return f"Field '{', '.join(columns)}' of `{table}` needs a value (it is NOT NULL) [{message}]"
         if code == "SQLITE_CONSTRAINT_CHECK":
+            if detail.endswith(LENGTH_CHECK):  # the named length check of a char/varchar column
+                return f"Data too long for column '{detail[: -len(LENGTH_CHECK)]}' [{message}]"
             return f"Out of range or invalid value for column '{detail}' [{message}]"
         if code == "SQLITE_MISMATCH":
             return f"Incorrect value for the column's type [{message}]"
@@ -269,6 +272,8 @@ def column_check(name: str, sql_type: str) -> tuple[str, str | None]:
         digits, scale = int(decimal.group(3) or 10), int(decimal.group(4) or 0)
         check = f"typeof({q}) IN ('real', 'integer') AND abs({q}) < 1e{digits - scale}"
         return "NUMERIC", check + (f" AND {q} >= 0" if decimal.group(5) else "")
+    if re.fullmatch(r"(var)?char\((\d+)\)", text):
+        return "TEXT", f"typeof({q}) = 'text'"  # its length: length_check
     sized = re.fullmatch(r"(var)?(char|binary)\((\d+)\)", text)
     if sized:
         kind = "BLOB" if sized.group(2) == "binary" else "TEXT"
@@ -294,6 +299,25 @@ def column_check(name: str, sql_type: str) -> tuple[str, str | None]:
     if text == "year":
         return "INT", f"{q} BETWEEN 1901 AND 2155"
     return "TEXT", None
+
+
+def length_check(name: str, sql_type: str) -> str | None:
+    """The named CHECK constraint limiting a char(N)/varchar(N) column to N characters, or None.
+
+    SQLite's length() stops at the first NUL character, and MySQL counts every character: when
+    the text holds a NUL, its characters are counted in its JSON form, where each NUL is the
+    escape \\u0000 (turned into \\u0020, so that the decoded text is NUL-free and as long).
+    Tables of earlier djnb versions keep their unnamed length() check in the column's CHECK.
+    """
+    sized = re.fullmatch(r"(var)?char\((\d+)\)", sql_type.lower().strip())
+    if sized is None:
+        return None
+    q, limit = f'"{name}"', sized.group(2)
+    whole = f"length(json_extract(replace(json_quote({q}), '\\u0000', '\\u0020'), '$'))"
+    fits = f"length({q}) <= {limit} AND (instr({q}, char(0)) = 0 OR {whole} <= {limit})"
+    # most text is at most N bytes long: that test is as cheap as length() and settles it
+    condition = f"length(CAST({q} AS BLOB)) <= {limit} OR typeof({q}) <> 'text' OR ({fits})"
+    return f'CONSTRAINT "{name}{LENGTH_CHECK}" CHECK ({condition})'
 
 
 def server_spelling(sql_type: str) -> str:
@@ -415,6 +439,9 @@ def _create(match: re.Match) -> list[Statement]:
         line += default_sql
         if check:
             line += f' CHECK ("{name}" IS NULL OR ({check}))'
+        limit = length_check(name, sql_type)
+        if limit:
+            line += f" {limit}"
         body.append(line)
         comment = mysql_string(column.group("comment")) if column.group("comment") else ""
         extra = "auto_increment" if name in auto else ""
