@@ -90,10 +90,12 @@ class JobTable(FreeTable):
                 return keys
         except LockError:  # workers inserting overlapping batches can deadlock: one key at a time
             return [key for key in keys if self.reserve(table_name, key)]
-        held = self & {
+        held = self & {  # pid and host too: after a server restart a new session may reuse an id
             "table_name": table_name,
             "status": "reserved",
             "connection_id": self.connection.connection_id,
+            "pid": os.getpid(),
+            "host": platform.node()[:255],
         }
         mine = set((held & [{"key_hash": row["key_hash"]} for row in rows]).fetch("key_hash").tolist())
         return [key for key, row in zip(keys, rows, strict=True) if row["key_hash"] in mine]
@@ -142,7 +144,9 @@ class JobTable(FreeTable):
         """Delete reservations whose worker's connection no longer exists; returns how many.
 
         Reservations are read before the server's session list, so a worker that reserves in
-        between is never taken for dead. Without the PROCESS privilege the server shows only this
+        between is never taken for dead. Session ids restart with the server, and timestamps
+        (whole seconds) cannot tell a reservation made just before a restart from one made just
+        after; in that window a reservation of this machine counts as dead when its process is. Without the PROCESS privilege the server shows only this
         user's sessions: then only this user's reservations are judged.
         """
         reserved = self & {"status": "reserved"} & ({"table_name": table_name} if table_name else True)
@@ -165,7 +169,7 @@ class JobTable(FreeTable):
         sees_everyone = any(session[1] != me for session in sessions) or self._may_see_all_sessions()
         dead = [
             r for r in rows
-            if (r["connection_id"] not in alive or r["timestamp"] < started)
+            if (r["connection_id"] not in alive or r["timestamp"] < started or _gone_at_restart(r, started))
             and (sees_everyone or r["user"].split("@")[0] == me)
         ]  # fmt: skip
         if dead:
@@ -201,6 +205,18 @@ class JobTable(FreeTable):
         """Delete error entries so that populate retries those keys."""
         query = self & {"status": "error"} & ({"table_name": table_name} if table_name else True)
         return query.delete_quick(get_count=True) or 0
+
+
+RESTART_WINDOW = datetime.timedelta(seconds=3)  # > the rounding of timestamps and uptime
+
+
+def _gone_at_restart(row: dict, started: datetime.datetime) -> bool:
+    """A reservation from around the server's start, by a process of this machine that is gone."""
+    return (
+        row["timestamp"] < started + RESTART_WINDOW
+        and row["host"] == platform.node()[:255]
+        and not _process_alive(row["pid"])
+    )
 
 
 def _process_alive(pid: int | None) -> bool:

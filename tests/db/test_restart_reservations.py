@@ -1,0 +1,68 @@
+"""Reservations around a server restart: session ids start again, so an id alone names no worker.
+
+A reservation taken just before a restart (timestamps have whole seconds, so it cannot be told
+from one taken just after) may carry an id that a new session now has. Found by the fault
+suite's restart case: a SIGKILLed worker's keys stayed reserved (stranded), and a new session
+with the reused id took the old reservations for its own (made twice).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+
+import pytest
+
+import djnb as dj
+from djnb.jobs import JobTable
+
+BACKENDS = ("mysql", "sqlite")
+TABLE = "__target"
+
+
+@pytest.fixture
+def jobs(connect, prefix):
+    connection = connect()
+    dj.Schema(f"{prefix}_restart", connection=connection)
+    table = JobTable(connection, f"{prefix}_restart")
+    table.delete_quick()
+    return table
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def just_after_start(jobs: JobTable) -> datetime.datetime:
+    """A timestamp one second after the server's start (by its clock): the ambiguous window."""
+    if jobs.connection.backend == "sqlite":
+        return datetime.datetime.now().replace(microsecond=0)
+    return jobs._server_started() + datetime.timedelta(seconds=1)
+
+
+def reserve_as(jobs: JobTable, key_id: int, pid: int) -> None:
+    """A reservation under this session's id (as a reused id would look) by process ``pid``."""
+    row = jobs._job(TABLE, {"key_id": key_id}, "reserved", pid=pid, timestamp=just_after_start(jobs))
+    jobs._write(row, replace=False)
+
+
+def test_reservation_of_a_dead_process_is_reclaimed_though_its_id_is_reused(jobs):
+    reserve_as(jobs, 1, dead_pid())
+    assert jobs.reclaim_dead(TABLE) == 1
+    assert jobs.keys_of(TABLE) == set()
+
+
+def test_reservation_of_a_live_process_from_the_restart_window_stays(jobs):
+    reserve_as(jobs, 1, os.getpid())
+    assert jobs.reclaim_dead(TABLE) == 0
+    assert len(jobs.keys_of(TABLE)) == 1
+
+
+def test_reserve_many_does_not_take_another_process_reservation_under_the_same_id(jobs):
+    reserve_as(jobs, 1, dead_pid())  # left by a worker whose session id this session now has
+    held = jobs.reserve_many(TABLE, [{"key_id": 1}, {"key_id": 2}])
+    assert held == [{"key_id": 2}]
