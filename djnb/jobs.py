@@ -104,12 +104,25 @@ class JobTable(FreeTable):
         """Delete these keys' reservations (done or never started); error entries stay."""
         if keys:
             hashes = [{"key_hash": key_hash(key)} for key in keys]
-            mine = self & {"table_name": table_name, "status": "reserved"}
+            mine = self & {"table_name": table_name, "status": "reserved", **self._this_process()}
             try:
                 (mine & hashes).delete_quick()
             except LockError:  # a deadlock with another worker's batch: one row at a time
                 for one in hashes:
                     (mine & one).delete_quick()
+
+    def renew(self, table_name: str, key: Mapping[str, Any]) -> bool:
+        """Move this process's reservation of ``key`` to its current session (after a lost one).
+
+        A reservation under a lost session's id may have been reclaimed by another worker; then
+        that worker's reservation stands and this returns False (the key is not this worker's).
+        """
+        own = self & {"table_name": table_name, "key_hash": key_hash(key), "status": "reserved"}
+        (own & self._this_process()).delete_quick()
+        return self.reserve(table_name, key)
+
+    def _this_process(self) -> dict:
+        return {"pid": os.getpid(), "host": platform.node()[:255]}
 
     def complete(self, table_name: str, key: Mapping[str, Any]) -> None:
         (self & {"table_name": table_name, "key_hash": key_hash(key)}).delete_quick()

@@ -178,7 +178,11 @@ class AutoPopulate:
         batches = self._held_batches(keys, jobs, suppress_errors)
         with _terminate_as_error(jobs is not None), closing(batches):  # closing releases at once
             for batch in batches:
+                session = self.connection.connection_id  # the batch's reservations are under it
                 for key in batch:
+                    if jobs is not None and self.connection.connection_id != session:
+                        if not self._renewed(jobs, key):  # reclaimed by another worker meanwhile
+                            continue
                     status = self._populate1(
                         key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
                     )
@@ -192,6 +196,13 @@ class AutoPopulate:
                     if report is not None:
                         report(done, len(keys), key)
         return {"success_count": successes, "error_list": errors}
+
+    def _renewed(self, jobs: JobTable, key: dict) -> bool:
+        """After a lost session, claim ``key`` again under the new one (its old id may be reclaimed)."""
+        try:
+            return jobs.renew(self.table_name, key)
+        except (LostConnectionError, ConnectError):
+            return False
 
     def _held_batches(self, keys: list, jobs: JobTable | None, suppress_errors: bool) -> Iterator[list]:
         """The keys to make, in batches, each re-checked against the table in one query.

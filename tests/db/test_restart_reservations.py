@@ -66,3 +66,21 @@ def test_reserve_many_does_not_take_another_process_reservation_under_the_same_i
     reserve_as(jobs, 1, dead_pid())  # left by a worker whose session id this session now has
     held = jobs.reserve_many(TABLE, [{"key_id": 1}, {"key_id": 2}])
     assert held == [{"key_id": 2}]
+
+
+def test_renew_moves_own_reservation_of_a_lost_session_to_the_current_one(jobs):
+    jobs._write(jobs._job(TABLE, {"key_id": 1}, "reserved", connection_id=999_999), replace=False)
+    assert jobs.renew(TABLE, {"key_id": 1}) is True
+    assert (jobs & {"status": "reserved"}).fetch("connection_id").tolist() == [jobs.connection.connection_id]
+
+
+def test_renew_leaves_a_key_another_worker_reclaimed(jobs):
+    reserve_as(jobs, 1, dead_pid())  # another worker's reservation now
+    assert jobs.renew(TABLE, {"key_id": 1}) is False
+    assert len(jobs.keys_of(TABLE)) == 1
+
+
+def test_release_deletes_only_this_process_reservations(jobs):
+    reserve_as(jobs, 1, dead_pid())  # taken over by another worker after this one lost its session
+    jobs.release(TABLE, [{"key_id": 1}])
+    assert len(jobs.keys_of(TABLE)) == 1
