@@ -90,13 +90,9 @@ class JobTable(FreeTable):
                 return keys
         except LockError:  # workers inserting overlapping batches can deadlock: one key at a time
             return [key for key in keys if self.reserve(table_name, key)]
-        held = self & {  # pid and host too: after a server restart a new session may reuse an id
-            "table_name": table_name,
-            "status": "reserved",
-            "connection_id": self.connection.connection_id,
-            "pid": os.getpid(),
-            "host": platform.node()[:255],
-        }
+        # this process's too: after a server restart a new session may reuse an id
+        session = {"connection_id": self.connection.connection_id, **self._this_process()}
+        held = self & {"table_name": table_name, "status": "reserved", **session}
         mine = set((held & [{"key_hash": row["key_hash"]} for row in rows]).fetch("key_hash").tolist())
         return [key for key, row in zip(keys, rows, strict=True) if row["key_hash"] in mine]
 

@@ -180,9 +180,9 @@ class AutoPopulate:
             for batch in batches:
                 session = self.connection.connection_id  # the batch's reservations are under it
                 for key in batch:
-                    if jobs is not None and self.connection.connection_id != session:
-                        if not self._renewed(jobs, key):  # reclaimed by another worker meanwhile
-                            continue
+                    session_lost = jobs is not None and self.connection.connection_id != session
+                    if session_lost and not self._renewed(jobs, key):  # another worker reclaimed it
+                        continue
                     status = self._populate1(
                         key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
                     )
