@@ -7,7 +7,6 @@ DataJoint's ids. Transfers of many objects run concurrently in a bounded thread 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
@@ -21,24 +20,11 @@ from .concurrency import TRANSFER_THREADS, concurrently
 from .connection import Connection
 from .errors import BucketInaccessible, ConfigError, DataJointError, MissingExternalFile
 from .expression import U
+from .hashing import uuid_from_buffer, uuid_from_file
 from .settings import check_store, config
 from .table import FreeTable, declare_external_table
 
 CACHE_SUBFOLDING = (2, 2)
-
-
-def uuid_from_bytes(data: bytes, prefix: str = "") -> uuid.UUID:
-    digest = hashlib.md5(prefix.encode())
-    digest.update(data)
-    return uuid.UUID(bytes=digest.digest())
-
-
-def uuid_from_file(path: Path, prefix: str = "") -> uuid.UUID:
-    digest = hashlib.md5(prefix.encode())
-    with open(path, "rb") as handle:  # noqa: PTH123
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return uuid.UUID(bytes=digest.digest())
 
 
 def subfold(name: str, folds: Iterable[int]) -> tuple[str, ...]:
@@ -232,14 +218,14 @@ class ExternalTable(FreeTable):
 
     # -- blobs
     def put(self, blob: bytes) -> uuid.UUID:
-        object_id = uuid_from_bytes(blob)
+        object_id = uuid_from_buffer(blob)
         self.backend.put(self.object_path(object_id), blob)
         self._track(object_id, len(blob))
         return object_id
 
     def put_many(self, blobs: list[bytes]) -> list[uuid.UUID]:
         """Upload many blobs concurrently, then track them in one batched statement."""
-        ids = [uuid_from_bytes(blob) for blob in blobs]
+        ids = [uuid_from_buffer(blob) for blob in blobs]
         unique = dict(zip(ids, blobs, strict=True))
         concurrently(
             lambda item: self.backend.put(self.object_path(item[0]), item[1]),
@@ -256,7 +242,7 @@ class ExternalTable(FreeTable):
         if cached is not None and cached.is_file():
             return cached.read_bytes()
         data = self.backend.get(self.object_path(object_id))
-        if uuid_from_bytes(data) != object_id:
+        if uuid_from_buffer(data) != object_id:
             raise DataJointError(
                 f"External object {object_id} in store {self.store!r} was altered: its contents no longer match its id."
             )
@@ -287,7 +273,7 @@ class ExternalTable(FreeTable):
 
         def upload(local: Path) -> tuple:
             name = local.name
-            object_id = uuid_from_file(local, prefix=name + "\0")
+            object_id = uuid_from_file(local, init_string=name + "\0")
             self.backend.put_file(local, self.object_path(object_id, "." + name))
             return object_id.bytes, local.stat().st_size, name
 
@@ -356,7 +342,7 @@ class ExternalTable(FreeTable):
                     f"{local} is not inside the stage {stage} of store {self.store!r}: copy it there "
                     "or set dj.config['stores'][...]['stage']."
                 ) from None
-        ids = {local: uuid_from_bytes(str(relative).encode()) for local, relative in relatives.items()}
+        ids = {local: uuid_from_buffer(str(relative).encode()) for local, relative in relatives.items()}
         known = self.rows(list(ids.values()), "contents_hash", missing_ok=True)
 
         def register(local: Path) -> tuple | None:
