@@ -22,7 +22,7 @@ from .heading import Heading
 from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
 from .sql.compiler import Compiler, compile_count, compile_query
-from .sql.conditions import TRUE, Not, UniversalSet, normalize
+from .sql.conditions import TRUE, Not, UniversalSet, bad_text, normalize, unencodable
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
@@ -100,6 +100,7 @@ def _split_named(named: dict[str, str]) -> tuple[Pairs, set[str], Pairs]:
             raise ArgumentError(
                 f"proj({new}=...) takes an attribute name or an SQL expression; got {value!r}."
             )
+        _refuse_bad_text(new, value, "proj")
         match = RENAME.match(value)
         old = match and (match.group(1) or match.group(2))
         if old and old.upper() not in SQL_CONSTANTS:
@@ -109,6 +110,12 @@ def _split_named(named: dict[str, str]) -> tuple[Pairs, set[str], Pairs]:
         else:
             computed.append((new, value))
     return tuple(renames), moved, tuple(computed)
+
+
+def _refuse_bad_text(name: str, expression: str, method: str) -> None:
+    """InvalidValueError for an SQL expression with a character UTF-8 cannot encode."""
+    if isinstance(expression, str) and unencodable(expression) is not None:
+        raise bad_text(expression, f"the expression of {method}({name}=...)")
 
 
 def _fetch1_message(node: Node, count: int) -> str:
@@ -281,6 +288,8 @@ class QueryExpression:
         node = node_of(group)
         if node is None:
             raise ArgumentError("aggr() needs a query or table to aggregate over.")
+        for name, expression in computed.items():
+            _refuse_bad_text(name, expression, "aggr")
         keep = (
             tuple(self.heading.secondary_attributes)
             if Ellipsis in attributes
@@ -575,6 +584,8 @@ class U(UniversalSet):
         node = node_of(group)
         if node is None:
             raise ArgumentError("dj.U(...).aggr() needs a query or table to aggregate over.")
+        for name, expression in computed.items():
+            _refuse_bad_text(name, expression, "aggr")
         query = group if isinstance(group, QueryExpression) else group()
         return query._derive(Aggregate(Distinct(node, self.attributes), node, (), tuple(computed.items())))
 

@@ -66,12 +66,24 @@ class JobTable(FreeTable):
         self.connection.query(sql, tuple(row.values()))
 
     def reserve(self, table_name: str, key: Mapping[str, Any]) -> bool:
-        """Claim a key; False if another worker (or an error/ignore entry) has it."""
-        try:
-            self._write(self._job(table_name, key, "reserved"), replace=False)
-        except DuplicateError:
-            return False
-        return True
+        """Claim a key; False if another worker (or an error/ignore entry) has it.
+
+        If the session is lost and the statement retried on a new one (``Connection._run``),
+        the row was stamped with the dead session's id, and the lost attempt may have landed
+        (the retry then collides with this worker's own row): the claim is made again under the
+        new id, so no other worker takes the reservation for a dead worker's.
+        """
+        for _ in range(3):  # a session lost at every attempt: the error of the next statement tells
+            session = self.connection.connection_id
+            try:
+                self._write(self._job(table_name, key, "reserved"), replace=False)
+                claimed = True
+            except DuplicateError:
+                claimed = False
+            if self.connection.connection_id == session:
+                return claimed
+            self._drop_own(table_name, [key])
+        return False
 
     def reserve_many(self, table_name: str, keys: list[dict]) -> list[dict]:
         """Claim ``keys`` in one statement; returns those this worker now holds, in order.
@@ -85,11 +97,16 @@ class JobTable(FreeTable):
         sql = self.connection.dialect.insert(
             self.full_table_name, list(rows[0]), "ignore", ["table_name", "key_hash"]
         )
+        session = self.connection.connection_id
         try:
-            if self.connection.query_many(sql, [tuple(row.values()) for row in rows]) == len(rows):
-                return keys
+            inserted = self.connection.query_many(sql, [tuple(row.values()) for row in rows])
         except LockError:  # workers inserting overlapping batches can deadlock: one key at a time
             return [key for key in keys if self.reserve(table_name, key)]
+        if self.connection.connection_id != session:  # retried on a new session: see reserve()
+            self._drop_own(table_name, keys)
+            return [key for key in keys if self.reserve(table_name, key)]
+        if inserted == len(rows):
+            return keys
         # this process's too: after a server restart a new session may reuse an id
         session = {"connection_id": self.connection.connection_id, **self._this_process()}
         held = self & {"table_name": table_name, "status": "reserved", **session}
@@ -113,9 +130,13 @@ class JobTable(FreeTable):
         A reservation under a lost session's id may have been reclaimed by another worker; then
         that worker's reservation stands and this returns False (the key is not this worker's).
         """
-        own = self & {"table_name": table_name, "key_hash": key_hash(key), "status": "reserved"}
-        (own & self._this_process()).delete_quick()
+        self._drop_own(table_name, [key])
         return self.reserve(table_name, key)
+
+    def _drop_own(self, table_name: str, keys: list) -> None:
+        """Delete this process's reservations of ``keys``, whatever session stamped them."""
+        own = self & {"table_name": table_name, "status": "reserved", **self._this_process()}
+        (own & [{"key_hash": key_hash(key)} for key in keys]).delete_quick()
 
     def _this_process(self) -> dict:
         return {"pid": os.getpid(), "host": platform.node()[:255]}

@@ -36,6 +36,7 @@ from ..errors import (
     TransactionError,
 )
 from ..settings import config, split_host, validate
+from ..sql.conditions import bad_text, unencodable
 from ..sql.dialect import Dialect, get_dialect
 from . import mysql_driver, query_cache, sqlite_driver
 from .info import ConnInfo, RedactedDict
@@ -45,6 +46,18 @@ logger = logging.getLogger("djnb")
 _DRIVERS: dict[str, ModuleType] = {"mysql": mysql_driver, "sqlite": sqlite_driver}
 _ANNOUNCED: set[tuple[str, str]] = set()  # (backend, address) already named in the log
 _MAX_SQL_IN_MESSAGE = 300
+
+
+def _refuse_bad_text(sql: str, args: Sequence[Any] | dict | None) -> None:
+    """Raise InvalidValueError if the statement or a text argument has a character UTF-8 cannot
+    encode (a lone surrogate): the drivers would fail with UnicodeEncodeError, or, since PyMySQL
+    encodes with surrogateescape, send bytes that are not UTF-8."""
+    if unencodable(sql) is not None:
+        raise bad_text(sql, "the statement (SQL text, e.g. a restriction string)")
+    values = args.items() if isinstance(args, dict) else enumerate(args or (), 1)
+    for place, value in values:
+        if isinstance(value, str) and unencodable(value) is not None:
+            raise bad_text(value, f"argument {place!r} of the statement {sql[:60]!r}")
 
 
 class Connection:
@@ -247,6 +260,7 @@ class Connection:
             return self._cached_query(sql, args, as_dict, formatted)
         if not formatted and args is not None and len(args) == 0 and "%%" in sql:
             sql = sql.replace("%%", "%")
+        _refuse_bad_text(sql, args)
         return self._run(
             sql, lambda session: self._driver.execute(session, sql, args, as_dict, formatted), reconnect
         )

@@ -107,6 +107,8 @@ def execute(
     cursor = session.cursor(pymysql.cursors.DictCursor if as_dict else pymysql.cursors.Cursor)
     try:
         cursor.execute(sql, tuple(args) if (args or formatted) else None)
+    except UnicodeEncodeError:
+        raise  # text UTF-8 cannot encode: Connection names it
     except (TypeError, ValueError, pymysql.err.ProgrammingError) as err:
         if isinstance(err, pymysql.err.ProgrammingError) and len(err.args) != 1:
             raise  # a server error (it has a code); only substitution errors have none

@@ -146,6 +146,8 @@ def normalize(condition: Any, heading: Heading, node_of: Any = None) -> Cond:
     if isinstance(condition, UniversalSet):
         return TRUE
     if isinstance(condition, str):
+        if unencodable(condition) is not None:
+            raise bad_text(condition, "the restriction string")
         return Sql(condition)
     if isinstance(condition, Not):
         inner = normalize(condition.condition, heading, node_of)

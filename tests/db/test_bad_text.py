@@ -154,6 +154,33 @@ def test_a_restriction_by_a_record_with_unencodable_text_is_refused(note):
         len(note & record)
 
 
+@pytest.mark.parametrize("text", [LONE, "\udce9"])
+def test_sql_strings_with_unencodable_text_are_refused_where_given(note, text):
+    note.insert1({"name": "n1", "body": "b"})
+    with pytest.raises(dj.errors.InvalidValueError, match=r"the restriction string .*position 8"):
+        note & f'name = "{text}"'
+    with pytest.raises(dj.errors.InvalidValueError, match=r"proj\(x=\.\.\.\).*position 14"):
+        note.proj(x=f'concat(name, "{text}")')
+    with pytest.raises(dj.errors.InvalidValueError, match=r"aggr\(n=\.\.\.\)"):
+        note.aggr(note, n=f'count("{text}")')
+    assert len(note) == 1  # nothing changed, and the connection still answers
+
+
+@pytest.mark.parametrize("text", [LONE, "\udce9"])  # PyMySQL would send \udce9 as the byte 0xe9
+def test_raw_statements_with_unencodable_text_are_refused_before_sending(note, text):
+    connection = note.connection
+    with pytest.raises(dj.errors.InvalidValueError, match=r"argument 1 of the statement 'SELECT %s'"):
+        connection.query("SELECT %s", ("a" + text,))
+    with pytest.raises(dj.errors.InvalidValueError, match=r"the statement \(SQL text.*position 9"):
+        connection.query(f"SELECT 'x{text}'")
+    with connection.transaction:  # refused before anything was sent: the transaction goes on
+        note.insert1({"name": "n2", "body": "b"})
+        with pytest.raises(dj.errors.InvalidValueError):
+            connection.query("SELECT %s", (text,))
+    assert connection.query("SELECT 1").fetchone()[0] == 1
+    assert len(note & {"name": "n2"}) == 1
+
+
 def test_an_attachment_whose_file_name_is_not_utf8_is_refused(tables, tmp_path):
     Document = tables[1]
     path = tmp_path / os.fsdecode(b"caf\xe9.bin")  # as listed from a disk written in Latin-1

@@ -84,3 +84,15 @@ def test_release_deletes_only_this_process_reservations(jobs):
     reserve_as(jobs, 1, dead_pid())  # taken over by another worker after this one lost its session
     jobs.release(TABLE, [{"key_id": 1}])
     assert len(jobs.keys_of(TABLE)) == 1
+
+
+@pytest.mark.mysql_only("only a server has sessions to kill (KILL <connection_id>)")
+@pytest.mark.parametrize("count", [1, 3])  # reserve() and reserve_many()
+def test_a_reservation_retried_on_a_new_session_carries_the_new_id(jobs, connect, count):
+    keys = [{"key_id": i} for i in range(count)]
+    old = jobs.connection.connection_id
+    connect().query("KILL %s", (old,))  # the next statement is lost and retried on a new session
+    assert jobs.reserve_many(TABLE, keys) == keys
+    stamped = (jobs & {"status": "reserved"}).fetch("connection_id").tolist()
+    assert stamped == [jobs.connection.connection_id] * count and old not in stamped
+    assert jobs.reclaim_dead(TABLE) == 0  # no other worker may take them for a dead worker's
