@@ -227,7 +227,12 @@ class AutoPopulate:
                 if not held:  # other workers hold these: look further ahead faster
                     size = min(RESERVE_BATCH, size * 2)
                     continue
+                session = self.connection.connection_id  # the reservations are under this id
                 todo = self._still_missing(held)
+                if jobs is not None and self.connection.connection_id != session:
+                    # lost and re-opened during the check: a worker reclaiming the dead id's rows
+                    # would make these keys too, so claim each again under the new session first
+                    todo = [key for key in todo if self._renewed(jobs, key)]
                 failures = 0
                 yield todo
             except (LostConnectionError, ConnectError) as error:  # the server dropped us between makes

@@ -22,18 +22,16 @@ from tests.db.test_tls import MARIADBD
 BACKENDS = ("mysql", "sqlite")
 
 CASES = ("no_faults_quick", "sigkill", "session_kill", "restart")
-# Faults this suite still finds with the make-once (i17-pop) and lost-session (i17-conn) work
-# merged; they depend on timing, so the markers are not strict. On main before that work, the
-# "calls" check failed in every case (make() about 1.1-1.6 times per key with no fault at all)
-# and "workers" in session_kill (TransactionError after a loss at COMMIT) and restart (ConnectError).
-# The restart case's stranded keys (a dead worker's reservation under a session id that a new
-# session reused, in the second around the restart) are fixed: tests/db/test_restart_reservations.py.
-SESSION_KILL_TWICE = (
-    "after a server-side KILL of a worker's session, two workers make the same keys "
-    "(make() above keys + kills in about half the runs)"
+# Faults this suite still finds, (check, case) -> the fault, each marked xfail (not strict: they
+# depend on timing). On main before issue 17, "calls" failed in every case and "workers" in
+# session_kill (TransactionError after a loss at COMMIT) and restart (ConnectError). The restart
+# case's stranded keys are fixed (tests/db/test_restart_reservations.py).
+SESSION_KILL_ONE_EXTRA = (
+    "after server-side KILLs of workers' sessions, one make() more than keys + kills "
+    "(1 of 57 soak runs on 2026-12-08: 221 calls for 200 keys and 20 kills; cause not yet found)"
 )
 KNOWN: dict[tuple[str, str], str] = {  # (check, case) -> the fault
-    ("calls", "session_kill"): SESSION_KILL_TWICE,
+    ("calls", "session_kill"): SESSION_KILL_ONE_EXTRA,
 }
 
 _outcomes: dict = {}

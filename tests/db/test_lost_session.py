@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import djnb as dj
+from djnb.jobs import JobTable
 
 BACKENDS = ("mysql", "sqlite")
 KILLS = "only a server has sessions to kill (KILL <connection_id>); SQLite has none"
@@ -213,3 +214,45 @@ def test_query_many_after_wait_timeout_reconnects(connect, tables):
     assert victim.query_many(insert_sql(row), [(600,), (601,)]) == 2
     assert victim.connection_id != old
     assert count(row, 600, 601) == 2
+
+
+@pytest.mark.mysql_only(KILLS)
+def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, server, prefix):
+    """Lost between reserving a batch and making it (the server restarted during the batch's
+    check): the keys are claimed again under the new session before any make, so no worker that
+    reclaims the dead session's reservations makes them too (found by the fault suite's restart
+    case: two workers made the same keys)."""
+    owner = connect()
+    schema = dj.Schema(f"{prefix}_lostbatch", connection=owner)
+
+    @schema
+    class Source(dj.Lookup):
+        definition = "source_id : int"
+        contents = [(i,) for i in range(5)]
+
+    @schema
+    class Made(dj.Computed):
+        definition = """
+        -> Source
+        ---
+        reserved_by : bigint  # the session id of the key's reservation while it was made
+        made_by : bigint  # the session that made it
+        """
+        lose = [True]
+
+        def _still_missing(self, keys):
+            if self.lose and len(keys) > 1:  # the fault, once: between reserving and checking
+                self.lose.clear()
+                kill(connect, self.connection)
+            return super()._still_missing(keys)
+
+        def make(self, key):
+            jobs = JobTable(self.connection, schema.database)
+            hash_ = dj.key_hash(key)
+            reserved_by = (jobs & {"key_hash": hash_}).fetch1("connection_id")
+            self.insert1({**key, "reserved_by": reserved_by, "made_by": self.connection.connection_id})
+
+    Made.populate(reserve_jobs=True)
+    rows = Made.fetch(as_dict=True)
+    assert len(rows) == 5 and not Made.lose
+    assert all(row["reserved_by"] == row["made_by"] for row in rows), rows
