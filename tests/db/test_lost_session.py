@@ -12,6 +12,7 @@ backends it is also ended under djnb by closing the driver's session object.
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -228,7 +229,7 @@ def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, s
     @schema
     class Source(dj.Lookup):
         definition = "source_id : int"
-        contents = [(i,) for i in range(5)]
+        contents = tuple((i,) for i in range(5))
 
     @schema
     class Made(dj.Computed):
@@ -238,7 +239,7 @@ def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, s
         reserved_by : bigint  # the session id of the key's reservation while it was made
         made_by : bigint  # the session that made it
         """
-        lose = [True]
+        lose: ClassVar[list] = [True]
 
         def _still_missing(self, keys):
             if self.lose and len(keys) > 1:  # the fault, once: between reserving and checking
