@@ -16,6 +16,7 @@ import random
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from typing import Any
@@ -41,6 +42,7 @@ logger = logging.getLogger("djnb")
 RESERVE_SECONDS = 0.05  # a batch of reservations covers about this much work
 RESERVE_BATCH = 100  # and at most this many keys
 CHECK_BEFORE_MAKE_SECONDS = 0.01  # without jobs, re-check each key before makes slower than this
+RECLAIM = object()  # _populate1: the key's reservation must be claimed again first
 BATCH_RETRIES = 8  # with suppress_errors, a lost server is retried this often (~20 s) before populate fails
 
 
@@ -178,14 +180,19 @@ class AutoPopulate:
         batches = self._held_batches(keys, jobs, suppress_errors)
         with _terminate_as_error(jobs is not None), closing(batches):  # closing releases at once
             for batch in batches:
-                session = self.connection.connection_id  # the batch's reservations are under it
-                for key in batch:
-                    session_lost = jobs is not None and self.connection.connection_id != session
-                    if session_lost and not self._renewed(jobs, key):  # another worker reclaimed it
+                pending, under = deque(batch), self.connection.connection_id  # reserved under it
+                while pending:
+                    if jobs is not None and self.connection.connection_id != under:
+                        kept, under = self._claimed_again(jobs, list(pending))  # others may reclaim
+                        pending = deque(kept)
                         continue
+                    key = pending.popleft()
                     status = self._populate1(
-                        key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}
+                        key, jobs, suppress_errors, return_exception_objects, make_kwargs or {}, under
                     )
+                    if status is RECLAIM:  # the session was re-opened at the make's BEGIN
+                        pending.appendleft(key)
+                        continue
                     if status is True:
                         successes += 1
                     elif isinstance(status, tuple):
@@ -197,12 +204,20 @@ class AutoPopulate:
                         report(done, len(keys), key)
         return {"success_count": successes, "error_list": errors}
 
-    def _renewed(self, jobs: JobTable, key: dict) -> bool:
-        """After a lost session, claim ``key`` again under the new one (its old id may be reclaimed)."""
-        try:
-            return jobs.renew(self.table_name, key)
-        except (LostConnectionError, ConnectError):
-            return False
+    def _claimed_again(self, jobs: JobTable, keys: list) -> tuple[list, int | None]:
+        """After a lost session, claim ``keys`` again under the new one: another worker may take
+        reservations under the dead id for a dead worker's and make those keys. Returns the keys
+        still this worker's and the session they are now reserved under (a pass during which
+        the session was lost again is repeated; a key that cannot be claimed is left)."""
+        for _ in range(5):
+            session = self.connection.connection_id
+            try:
+                keys = [key for key in keys if jobs.renew(self.table_name, key)]
+            except (LostConnectionError, ConnectError):
+                return [], session  # the server is gone: the batch's release (or a reclaim) ends them
+            if self.connection.connection_id == session:
+                return keys, session
+        return [], self.connection.connection_id
 
     def _held_batches(self, keys: list, jobs: JobTable | None, suppress_errors: bool) -> Iterator[list]:
         """The keys to make, in batches, each re-checked against the table in one query.
@@ -229,10 +244,8 @@ class AutoPopulate:
                     continue
                 session = self.connection.connection_id  # the reservations are under this id
                 todo = self._still_missing(held)
-                if jobs is not None and self.connection.connection_id != session:
-                    # lost and re-opened during the check: a worker reclaiming the dead id's rows
-                    # would make these keys too, so claim each again under the new session first
-                    todo = [key for key in todo if self._renewed(jobs, key)]
+                if jobs is not None and self.connection.connection_id != session:  # lost meanwhile
+                    todo = self._claimed_again(jobs, todo)[0]
                 failures = 0
                 yield todo
             except (LostConnectionError, ConnectError) as error:  # the server dropped us between makes
@@ -299,9 +312,17 @@ class AutoPopulate:
         return {"success_count": sum(r[0] for r in results), "error_list": [e for r in results for e in r[1]]}
 
     def _populate1(
-        self, key: dict, jobs: JobTable | None, suppress_errors: bool, return_objects: bool, make_kwargs: dict
+        self,
+        key: dict,
+        jobs: JobTable | None,
+        suppress_errors: bool,
+        return_objects: bool,
+        make_kwargs: dict,
+        reserved_under: int | None = None,
     ) -> Any:
-        """Make one (held) key in its own transaction: True, False (already there) or (key, error).
+        """Make one (held) key in its own transaction: True, False (already there) or (key, error);
+        RECLAIM if the session was re-opened at BEGIN, so that the key's reservation (under
+        ``reserved_under``) must be claimed again before the make.
 
         As in DataJoint 0.14, a legacy ``_make_tuples(key)`` is called in place of ``make``;
         a generator make (the three-part form) computes outside the transaction.
@@ -314,6 +335,9 @@ class AutoPopulate:
             if in_steps:
                 fetched, computed = _fetch_and_compute(make, key, make_kwargs)
             connection.start_transaction()
+            if jobs is not None and connection.connection_id != reserved_under:
+                connection.cancel_transaction()
+                return RECLAIM
             # Without reservations, another worker may have made the key since its batch was
             # checked: worth a round trip before a slow make (after a quick one, the insert
             # that collides tells). A reserved key needs no check: its batch was checked.

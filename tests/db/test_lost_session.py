@@ -218,13 +218,14 @@ def test_query_many_after_wait_timeout_reconnects(connect, tables):
 
 
 @pytest.mark.mysql_only(KILLS)
-def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, server, prefix):
+@pytest.mark.parametrize("when", ["during the check", "before the make's BEGIN"])
+def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, server, prefix, when):
     """Lost between reserving a batch and making it (the server restarted during the batch's
-    check): the keys are claimed again under the new session before any make, so no worker that
-    reclaims the dead session's reservations makes them too (found by the fault suite's restart
-    case: two workers made the same keys)."""
+    check, or before a make's BEGIN, which reconnects): the keys are claimed again under the new
+    session before any make, so no worker that reclaims the dead session's reservations makes
+    them too (found by the fault suite's restart case: two workers made the same keys)."""
     owner = connect()
-    schema = dj.Schema(f"{prefix}_lostbatch", connection=owner)
+    schema = dj.Schema(f"{prefix}_lostbatch{len(when)}", connection=owner)
 
     @schema
     class Source(dj.Lookup):
@@ -242,10 +243,15 @@ def test_a_batch_whose_session_is_lost_before_making_is_claimed_again(connect, s
         lose: ClassVar[list] = [True]
 
         def _still_missing(self, keys):
-            if self.lose and len(keys) > 1:  # the fault, once: between reserving and checking
+            lose = self.lose and len(keys) > 1  # the fault, once, in a batch of several keys
+            if lose and when == "during the check":
                 self.lose.clear()
                 kill(connect, self.connection)
-            return super()._still_missing(keys)
+            missing = super()._still_missing(keys)
+            if lose and when != "during the check":
+                self.lose.clear()
+                kill(connect, self.connection)
+            return missing
 
         def make(self, key):
             jobs = JobTable(self.connection, schema.database)
