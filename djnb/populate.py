@@ -158,13 +158,9 @@ class AutoPopulate:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
         if order not in ("original", "reverse", "random"):
             raise DataJointError(f"order must be 'original', 'reverse' or 'random'; got {order!r}.")
-        jobs = JobTable(self.connection, self.database) if reserve_jobs else None
-        if keys is None:
-            keys = (self._jobs_to_do(restrictions) - self.proj()).fetch("KEY", limit=limit)
-        if jobs is not None:
-            jobs.reclaim_dead(self.table_name)
-            taken = jobs.keys_of(self.table_name)
-            keys = [k for k in keys if key_hash(k) not in taken]
+        jobs, keys = _retrying(
+            lambda: self._work_to_do(keys, restrictions, limit, reserve_jobs), suppress_errors, self
+        )
         if order == "reverse":
             keys.reverse()
         elif order == "random":
@@ -203,6 +199,20 @@ class AutoPopulate:
                     if report is not None:
                         report(done, len(keys), key)
         return {"success_count": successes, "error_list": errors}
+
+    def _work_to_do(
+        self, keys: list | None, restrictions: tuple, limit: int | None, reserve_jobs: bool
+    ) -> tuple[JobTable | None, list]:
+        """The jobs table (or None) and the keys to make: missing, and not taken in ``~jobs``
+        (after reclaiming the reservations of workers that are gone)."""
+        jobs = JobTable(self.connection, self.database) if reserve_jobs else None
+        if keys is None:
+            keys = (self._jobs_to_do(restrictions) - self.proj()).fetch("KEY", limit=limit)
+        if jobs is not None:
+            jobs.reclaim_dead(self.table_name)
+            taken = jobs.keys_of(self.table_name)
+            keys = [k for k in keys if key_hash(k) not in taken]
+        return jobs, list(keys)
 
     def _claimed_again(self, jobs: JobTable, keys: list) -> tuple[list, int | None]:
         """After a lost session, claim ``keys`` again under the new one: another worker may take
@@ -406,6 +416,21 @@ class AutoPopulate:
                 100 * (total - remaining) / max(total, 1),
             )
         return remaining, total
+
+
+def _retrying(work: Callable[[], Any], suppress_errors: bool, table: Any) -> Any:
+    """``work()``; with ``suppress_errors``, retried with backoff (about 20 s in all) while the
+    server cannot be reached, as the batches are: a worker started during a restart waits."""
+    failures = 0
+    while True:
+        try:
+            return work()
+        except (LostConnectionError, ConnectError) as error:
+            failures += 1
+            if not suppress_errors or failures > BATCH_RETRIES:
+                raise
+            logger.error("Populating %s: %s; retrying", table.full_table_name, error)
+            time.sleep(min(5.0, 0.1 * 2**failures))
 
 
 def _fetch_and_compute(make: Callable, key: dict, make_kwargs: dict) -> tuple[Any, Any]:
