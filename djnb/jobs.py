@@ -187,10 +187,7 @@ class JobTable(FreeTable):
             return 0
         if self.connection.backend == "sqlite":  # no server sessions: workers are local processes
             dead = [r for r in rows if r["host"] == platform.node() and not _process_alive(r["pid"])]
-            if dead:
-                (
-                    self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]
-                ).delete_quick()
+            self._delete_reservations(dead)
             return len(dead)
         sessions = self.connection.query("SELECT id, user FROM information_schema.processlist").fetchall()
         alive = {session[0] for session in sessions}
@@ -202,9 +199,15 @@ class JobTable(FreeTable):
             if (r["connection_id"] not in alive or r["timestamp"] < started or _gone_at_restart(r, started))
             and (sees_everyone or r["user"].split("@")[0] == me)
         ]  # fmt: skip
-        if dead:
-            (self & [{"table_name": r["table_name"], "key_hash": r["key_hash"]} for r in dead]).delete_quick()
+        self._delete_reservations(dead)
         return len(dead)
+
+    def _delete_reservations(self, rows: list[dict]) -> None:
+        """Delete these reservations as they were read: a row that its worker has renewed
+        meanwhile (another session id, after a lost session) is its worker's again and stays."""
+        if rows:
+            same = ("table_name", "key_hash", "connection_id", "pid", "host")
+            (self & {"status": "reserved"} & [{k: r[k] for k in same} for r in rows]).delete_quick()
 
     def _server_started(self) -> datetime.datetime:
         """When the server last started, by its clock, less a second of timestamp rounding: a

@@ -96,3 +96,21 @@ def test_a_reservation_retried_on_a_new_session_carries_the_new_id(jobs, connect
     stamped = (jobs & {"status": "reserved"}).fetch("connection_id").tolist()
     assert stamped == [jobs.connection.connection_id] * count and old not in stamped
     assert jobs.reclaim_dead(TABLE) == 0  # no other worker may take them for a dead worker's
+
+
+@pytest.mark.mysql_only("the race is with the server's session list, which SQLite has not")
+def test_a_reservation_renewed_while_another_worker_reclaims_it_stays(jobs, connect):
+    """A worker whose session was lost claims its keys again under its new session; a worker
+    starting at that moment reads the old row as dead. Its delete must not take the renewed row
+    (found by the fault suite's session_kill case: two workers made the same keys)."""
+    key = {"key_id": 1}
+    jobs._write(jobs._job(TABLE, key, "reserved", connection_id=999_999), replace=False)  # lost session
+
+    class Reclaiming(JobTable):
+        def _server_started(self):  # between reading the reservations and deleting the dead ones
+            assert jobs.renew(TABLE, key)
+            return super()._server_started()
+
+    assert Reclaiming(connect(), jobs.database).reclaim_dead(TABLE) == 1  # it found one dead row...
+    rows = (jobs & {"status": "reserved"}).fetch("connection_id").tolist()
+    assert rows == [jobs.connection.connection_id]  # ...and left the renewed one
