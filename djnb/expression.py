@@ -11,7 +11,7 @@ import numbers
 import re
 from collections import ChainMap
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from . import delete as deleting
@@ -23,6 +23,7 @@ from .render.preview import BLOB, Preview, render_html, render_text
 from .settings import config
 from .sql.compiler import Compiler, compile_count, compile_query
 from .sql.conditions import TRUE, Not, UniversalSet, bad_text, normalize, unencodable
+from .sql.expression_types import column_type
 from .sql.nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Union
 from .sql.nodes import Top as TopNode
 
@@ -181,6 +182,21 @@ class QueryExpression:
     @property
     def primary_key(self) -> list[str]:
         return self.heading.primary_key
+
+    def _typed(self, heading: Heading) -> Heading:
+        """``heading`` with the types of computed attributes inferred, on engines that do not
+        type them (SQLite), so that they decode as MySQL's driver returns them."""
+        dialect = self.connection.dialect
+        if not dialect.infers_expression_types or all(
+            a.category != "EXPRESSION" for a in heading.all_attributes
+        ):
+            return heading
+        return heading.with_attributes(
+            tuple(
+                replace(a, sql_type=column_type(self.node, a.name) or "") if a.category == "EXPRESSION" else a
+                for a in heading.all_attributes
+            )
+        )
 
     def _derive(self, node: Node) -> QueryExpression:
         return QueryExpression(node, self.connection, self._query_context)
@@ -365,6 +381,7 @@ class QueryExpression:
             heading[name]  # raises UnknownAttributeError with the existing names
         names = list(dict.fromkeys(wanted)) if attributes else heading.names
         rows = self._rows(names, node)
+        heading = self._typed(heading)
         if (as_dict or (fmt == "frame" and not attributes)) and not fetching.needs_decoding(
             heading, names, self.connection.dialect
         ):  # the driver's rows are the values: no columns to decode, no transposing
@@ -498,7 +515,7 @@ class QueryExpression:
         shown = [n for n in names if n not in hidden]
         rows = self._rows(shown, TopNode(self.node, limit + 1, ("KEY",), 0)) if shown else []
         columns = (
-            fetching.decode_rows(heading, shown, rows, squeeze=False, dialect=self.connection.dialect)
+            fetching.decode_rows(self._typed(heading), shown, rows, squeeze=False, dialect=self.connection.dialect)
             if shown else []
         )  # fmt: skip
         by_name = dict(zip(shown, columns, strict=True))

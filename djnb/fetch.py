@@ -47,7 +47,8 @@ class Context:
 def decoder(attribute: Attribute, squeeze: bool, dialect: Any = None) -> Decoder | None:
     """How to turn the driver's value of ``attribute`` into the user's; None: as it comes."""
     if dialect is not None and attribute.sql_type and not attribute.is_blob:
-        converted = dialect.value_decoder(attribute.sql_type)
+        computed = attribute.category == "EXPRESSION"  # its type inferred (expression_types)
+        converted = (dialect.expression_decoder if computed else dialect.value_decoder)(attribute.sql_type)
         if converted is not None:
             return converted
     if attribute.is_blob:

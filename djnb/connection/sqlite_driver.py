@@ -35,6 +35,7 @@ from ..sql.dialect.sqlite import (
     split_clauses,
     translate_ddl,
 )
+from ..sql.dialect.sqlite_functions import MYSQL_FUNCTIONS
 from .info import ConnInfo
 
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
@@ -82,20 +83,11 @@ _register_adapters()
 
 
 def _functions(session: sqlite3.Connection) -> None:
-    """MySQL functions that user restrictions commonly use."""
-    now = lambda: datetime.datetime.now().replace(microsecond=0).isoformat(" ")  # noqa: E731
-    session.create_function("NOW", 0, now)
-    session.create_function("CURRENT_TIMESTAMP", 0, now)
-    session.create_function("CURDATE", 0, lambda: datetime.date.today().isoformat())
-    session.create_function("CONCAT", -1, lambda *parts: None if None in parts else "".join(map(str, parts)))
-    session.create_function("RAND", 0, lambda: __import__("random").random())
-    session.create_function("POW", 2, lambda a, b: None if a is None or b is None else float(a) ** float(b))
-    session.create_function("POWER", 2, lambda a, b: None if a is None or b is None else float(a) ** float(b))
+    """MySQL's functions that users' SQL calls (``sql/dialect/sqlite_functions.py``)."""
+    for name, (arguments, function, deterministic) in MYSQL_FUNCTIONS.items():
+        session.create_function(name, arguments, function, deterministic=deterministic)
     session.create_function("CONNECTION_ID", 0, os.getpid)
     session.create_function("USER", 0, lambda: f"{getpass.getuser()}@localhost")
-    session.create_function(
-        "REGEXP", 2, lambda p, s: None if p is None or s is None else bool(re.search(p, s))
-    )
 
 
 def open_session(info: ConnInfo) -> sqlite3.Connection:

@@ -23,6 +23,8 @@ __all__ = [
     "SERIALIZED",
     "SPECIAL",
     "classify_type",
+    "enum_members",
+    "enum_type",
     "type_hint",
 ]
 
@@ -147,3 +149,34 @@ def type_hint(type_text: str) -> str:
     if close:
         return f"Did you mean `{close[0]}{text[len(word) :]}`?"
     return _SUPPORTED
+
+
+_MEMBER = re.compile(r"""\s*('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")\s*(,|$)""", re.S)
+_ESCAPES = {"n": "\n", "t": "\t", "0": "\0", "r": "\r", "b": "\b", "Z": "\x1a"}
+
+
+def enum_members(sql_type: str) -> list[str] | None:
+    """The members of ``enum(...)`` as MySQL reads them: single- or double-quoted, with
+    backslash escapes and doubled quotes (``enum("M", "F")``, ``enum('it''s', 'a,b')``); None if
+    ``sql_type`` is not an enum or its list cannot be read."""
+    match = re.fullmatch(r"\s*enum\s*\((.*)\)\s*", sql_type, re.I | re.S)
+    if match is None:
+        return None
+    body, members, position = match.group(1), [], 0
+    while position < len(body):
+        member = _MEMBER.match(body, position)
+        if member is None:
+            return None
+        literal = member.group(1)
+        quote = literal[0]
+        text = literal[1:-1].replace(quote * 2, quote)
+        members.append(re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text))
+        position = member.end()
+    return members
+
+
+def enum_type(members: list[str]) -> str:
+    """``enum(...)`` as MySQL prints it (SHOW COLUMNS): single-quoted members, quotes doubled,
+    backslashes escaped, no spaces."""
+    quoted = ("'" + m.replace("\\", "\\\\").replace("'", "''") + "'" for m in members)
+    return "enum(" + ",".join(quoted) + ")"

@@ -111,6 +111,11 @@ class Compiler:
         s.columns = [(columns[n], n) for n in names]
         return s
 
+    def expression(self, text: str) -> str:
+        """A proj/aggr expression in the statement: as 0.14 reads it (``escape_percent``), in
+        this engine's dialect (its ``%%`` is MySQL's ``%`` before translation)."""
+        return escape_percent(self.dialect.user_sql(PERCENT.sub("%", text)))
+
     # -- nodes
     def select(self, node: Node) -> Select:
         handler = getattr(self, f"_{type(node).__name__.lower()}", None)
@@ -140,7 +145,7 @@ class Compiler:
             s = self.wrap(s)
         existing = dict((name, sql) for sql, name in s.columns)
         columns = [
-            (escape_percent(a.expression) if a.expression else existing[a.name], a.name)
+            (self.expression(a.expression) if a.expression else existing[a.name], a.name)
             for a in node.heading.all_attributes
         ]
         return replace(s, columns=columns, exposes_all=s.exposes_all and len(columns) == len(existing))
@@ -174,13 +179,13 @@ class Compiler:
                 s = self.wrap(s)
             keys = list(node.group.attributes)
             columns = [(f"`{n}`", n) for n in keys] + [
-                (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
+                (self.expression(a.expression), a.name) for a in node.heading.all_attributes if a.expression
             ]
             return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
         kept = [a.name for a in node.heading.all_attributes if a.expression is None]
         computed = [
-            (escape_percent(a.expression), a.name) for a in node.heading.all_attributes if a.expression
+            (self.expression(a.expression), a.name) for a in node.heading.all_attributes if a.expression
         ]
         sources = {*node.group.heading.names, *node.source.heading.names}
         return replace(
@@ -236,7 +241,7 @@ class Compiler:
         if isinstance(cond, Constant):
             return ("TRUE" if cond.value else "FALSE"), []
         if isinstance(cond, Sql):
-            return f"({verbatim(cond.text)})", []
+            return f"({verbatim(self.dialect.user_sql(cond.text))})", []
         if isinstance(cond, Equals):
             parts, params = [], []
             for name, value in cond.pairs:

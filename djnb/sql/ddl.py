@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..definition.spec import AttributeSpec, ForeignKeySpec, TableSpec
-from ..definition.types import CORE_TYPE_SQL
+from ..definition.types import CORE_TYPE_SQL, enum_members, enum_type
 from ..errors import DefinitionError
 from ..heading import Attribute
 from .dialect.base import Dialect
@@ -75,6 +75,9 @@ def column_sql(
             sql_type = "longblob"
         elif category in EXTERNAL:
             sql_type = dialect.uuid_type
+    members = enum_members(sql_type) if category == "ENUM" else None
+    if members is not None:  # as MySQL reads and prints it, whatever quotes the definition used
+        sql_type = enum_type(members)
     if spec.nullable:
         default = "DEFAULT NULL"
     elif spec.default is not None:

@@ -114,7 +114,7 @@ def test_sqlite_translates_declarations_with_checks_and_catalog_rows():
     assert table == "lab.subject" and create.startswith('CREATE TABLE "lab.subject"')
     assert "\"subject_id\" INT NOT NULL CHECK (\"subject_id\" IS NULL OR (typeof(\"subject_id\") = 'integer' AND " \
         "\"subject_id\" BETWEEN 0 AND 4294967295))" in create  # fmt: skip
-    assert "\"sex\" IN ('F','M')" in create and "DEFAULT 'F'" in create
+    assert "\"sex\" IN ('F', 'M')" in create and "DEFAULT 'F'" in create
     assert 'REFERENCES "lab.#rig"' in create
     assert any('CREATE INDEX "lab.subject~f1" ON "lab.subject" ("rig")' in s for s, _ in statements)
     rows = [params for s, params in statements if "~djnb_columns" in s]

@@ -61,10 +61,23 @@ class Dialect:
         """The engine's error message as users should read it."""
         return message
 
+    def user_sql(self, text: str) -> str:
+        """A user's SQL fragment (a restriction string, a proj/aggr expression), written in
+        MySQL's dialect as DataJoint's are, as this engine reads it with the same meaning."""
+        return text
+
     def value_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
         """How to turn the driver's value of a column of ``sql_type`` into what MySQL's driver
         returns (e.g. date objects); None: as it comes."""
         return None
+
+    #: whether computed values need their types inferred (``sql/expression_types.py``) to be
+    #: returned as MySQL's driver returns them (the engine does not type them itself)
+    infers_expression_types: bool = False
+
+    def expression_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
+        """As ``value_decoder``, for a computed value whose type was inferred as ``sql_type``."""
+        return self.value_decoder(sql_type)
 
     # -- catalog statements; each returns (sql, params)
     def list_schemas(self) -> Statement:

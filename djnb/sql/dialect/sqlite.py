@@ -20,8 +20,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from ... import errors
+from ...definition.types import enum_members, enum_type
 from ...errors import ArgumentError, DefinitionError
+from .. import usersql
 from .base import Dialect, Statement
+from .sqlite_functions import MYSQL_FUNCTIONS
 
 SCHEMAS_TABLE = "~djnb_schemas"
 CATALOG_TABLES = (
@@ -32,6 +35,9 @@ CATALOG_TABLES = (
     '"Field" TEXT, "Type" TEXT, "Null" TEXT, "Default" TEXT, "Key" TEXT, "Extra" TEXT, "Comment" TEXT, '
     "PRIMARY KEY (schema_name, table_name, position))",
 )
+#: text types that MariaDB compares case-insensitively (its default collation, utf8mb4_*_ci):
+#: declared COLLATE NOCASE, SQLite's built-in collation (ASCII letters only; trailing spaces count)
+CASE_INSENSITIVE = re.compile(r"(var)?char\(|enum\(|(tiny|medium|long)?text$", re.I)
 LENGTH_CHECK = "~length"  # the name of a char/varchar column's length check: "<column>~length"
 INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
 SQLITE_MAX = 2**63 - 1
@@ -40,6 +46,124 @@ _SCHEMA = "substr(m.name, 1, instr(m.name, '.') - 1)"
 _TABLE = "substr(m.name, instr(m.name, '.') + 1)"
 _PARENT_SCHEMA = 'substr(f."table", 1, instr(f."table", \'.\') - 1)'
 _PARENT_TABLE = 'substr(f."table", instr(f."table", \'.\') + 1)'
+
+
+#: SQLite's own functions (core, date and time, math, JSON, aggregate, window; SQLite 3.35+)
+SQLITE_FUNCTIONS = frozenset(
+    [
+        "ABS",
+        "ACOS",
+        "ACOSH",
+        "ASIN",
+        "ASINH",
+        "ATAN",
+        "ATAN2",
+        "ATANH",
+        "AVG",
+        "CEIL",
+        "CEILING",
+        "CHANGES",
+        "CHAR",
+        "COALESCE",
+        "COS",
+        "COSH",
+        "COUNT",
+        "CUME_DIST",
+        "DATE",
+        "DATETIME",
+        "DEGREES",
+        "DENSE_RANK",
+        "EXP",
+        "FIRST_VALUE",
+        "FLOOR",
+        "FORMAT",
+        "GLOB",
+        "GROUP_CONCAT",
+        "HEX",
+        "IFNULL",
+        "IIF",
+        "INSTR",
+        "JSON",
+        "JSON_ARRAY",
+        "JSON_ARRAY_LENGTH",
+        "JSON_EXTRACT",
+        "JSON_GROUP_ARRAY",
+        "JSON_GROUP_OBJECT",
+        "JSON_INSERT",
+        "JSON_OBJECT",
+        "JSON_PATCH",
+        "JSON_QUOTE",
+        "JSON_REMOVE",
+        "JSON_REPLACE",
+        "JSON_SET",
+        "JSON_TYPE",
+        "JSON_VALID",
+        "JULIANDAY",
+        "LAG",
+        "LAST_VALUE",
+        "LEAD",
+        "LENGTH",
+        "LIKE",
+        "LIKELIHOOD",
+        "LIKELY",
+        "LN",
+        "LOG",
+        "LOG10",
+        "LOG2",
+        "LOWER",
+        "LTRIM",
+        "MAX",
+        "MIN",
+        "MOD",
+        "NTH_VALUE",
+        "NTILE",
+        "NULLIF",
+        "PERCENT_RANK",
+        "PI",
+        "POW",
+        "POWER",
+        "PRINTF",
+        "QUOTE",
+        "RADIANS",
+        "RANDOM",
+        "RANDOMBLOB",
+        "RANK",
+        "REPLACE",
+        "ROUND",
+        "ROW_NUMBER",
+        "RTRIM",
+        "SIGN",
+        "SIN",
+        "SINH",
+        "SOUNDEX",
+        "SQRT",
+        "STRFTIME",
+        "SUBSTR",
+        "SUBSTRING",
+        "SUM",
+        "TAN",
+        "TANH",
+        "TIME",
+        "TOTAL",
+        "TRIM",
+        "TRUNC",
+        "TYPEOF",
+        "UNICODE",
+        "UNIXEPOCH",
+        "UNLIKELY",
+        "UPPER",
+        "ZEROBLOB",
+    ]
+)
+
+
+def functions() -> frozenset[str]:
+    """Upper-case names of the functions a djnb SQLite session knows: SQLite's own and MySQL's
+    that the driver registers."""
+    return _FUNCTIONS
+
+
+_FUNCTIONS = SQLITE_FUNCTIONS | set(MYSQL_FUNCTIONS) | {"CONNECTION_ID", "USER"}
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -97,6 +221,20 @@ class SQLiteDialect(Dialect):
         if code == "SQLITE_ERROR_NO_COLUMN":
             return f"Unknown column: {message}"
         return message
+
+    def user_sql(self, text: str) -> str:
+        """MySQL's fragment as SQLite reads it (``sql/usersql.py``): literals stay literals, MySQL
+        functions map to SQLite's or to those the driver registers; UntranslatableSQLError else."""
+        return usersql.to_sqlite(text, functions())
+
+    infers_expression_types = True
+
+    def expression_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
+        """Computed values: an integer type also turns SQLite's float results (FLOOR of a
+        number, arithmetic on NUMERIC) into int, as MySQL returns them."""
+        if re.match(r"(tiny|small|medium|big)?int", sql_type):
+            return lambda value: int(value) if isinstance(value, float) and value.is_integer() else value
+        return self.value_decoder(sql_type)
 
     def value_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
         """SQLite keeps temporal values as ISO text and decimals as numbers: give back the
@@ -282,8 +420,9 @@ def column_check(name: str, sql_type: str) -> tuple[str, str | None]:
         return kind, (
             f"typeof({q}) = 'blob' AND " if kind == "BLOB" else f"typeof({q}) = 'text' AND "
         ) + length
-    if text.startswith("enum("):
-        return "TEXT", f"{q} IN ({sql_type.strip()[5:-1]})"
+    members = enum_members(sql_type)
+    if members is not None:
+        return "TEXT", f"{q} IN ({', '.join(map(sqlite_string, members))})"
     if text == "date":
         return "TEXT", f"{q} IS date({q})"
     if re.fullmatch(r"(datetime|timestamp)(\(\d\))?", text):
@@ -328,8 +467,9 @@ def server_spelling(sql_type: str) -> str:
                "double precision": "double"}  # fmt: skip
     if lowered in aliases:
         return aliases[lowered]
-    if lowered.startswith("enum("):  # MySQL lists the members without spaces
-        return "enum(" + ",".join(re.findall(r"'(?:[^'\\]|\\.|'')*'", text)) + ")"
+    members = enum_members(text)
+    if members is not None:  # as MySQL prints it
+        return enum_type(members)
     text = re.sub(r",\s+", ",", text)
     return re.sub(
         r"^(numeric|dec|fixed)\b", "decimal", re.sub(r"^integer\b", "int", text, flags=re.I), flags=re.I
@@ -432,6 +572,8 @@ def _create(match: re.Match) -> list[Statement]:
         default_sql, shown_default = _default(column.group("default"), sql_type)
         nullable = not column.group("notnull")
         line = f'"{name}" {affinity}'
+        if CASE_INSENSITIVE.match(sql_type):  # as MariaDB's default collation compares text
+            line += " COLLATE NOCASE"
         if name in auto:
             line = f'"{name}" INTEGER PRIMARY KEY AUTOINCREMENT'
         elif not nullable:
