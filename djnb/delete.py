@@ -76,10 +76,14 @@ def plan(query: Any) -> dict[str, Any]:
     schema = root.full_name.strip("`").split("`.`")[0]
     graph.load([schema])
     affected: dict[str, Any] = {root.full_name: query}
+    # the farthest ancestor whose affected rows select this table's: (its query, its key names)
+    origin: dict[str, tuple[Any, tuple[str, ...]]] = {
+        root.full_name: (query, tuple(root.heading.primary_key))
+    }
     for name in graph.descendants(root.full_name)[1:]:
         child_schema, child_table = name.strip("`").split("`.`")
         heading = catalog.load_heading(query.connection, child_schema, child_table)
-        conditions, everything = [], False
+        conditions, via, everything = [], None, False
         for key in graph.parent_keys(name):
             parent = affected.get(key.parent)
             if parent is None:
@@ -89,12 +93,23 @@ def plan(query: Any) -> dict[str, Any]:
                 # all of the child's rows go (no IN (subquery) for the server to evaluate per row)
                 everything = True
                 break
+            ancestor, ancestor_key = origin[key.parent]
+            if all(key.attr_map.get(a) == a for a in ancestor_key):
+                # the ancestor's key reaches this table unrenamed through the parent's: by the
+                # foreign keys, the ancestor's affected keys select this table's rows directly,
+                # so a deep chain is one semijoin per table, never nested (SQLite's parser and
+                # the servers' optimisers both stop at some depth)
+                conditions.append(ancestor.proj())
+                via = key.parent
+                continue
             renames = {
                 child: parent_attr for child, parent_attr in key.attr_map.items() if child != parent_attr
             }
             conditions.append(parent.proj(**renames))
         table = query._derive(Relation(name, heading))
         affected[name] = table if everything else table & conditions
+        single = len(conditions) == 1 and via is not None and not everything
+        origin[name] = origin[via] if single else (affected[name], tuple(heading.primary_key))
     return affected
 
 
