@@ -50,8 +50,17 @@ BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_RECOVERY", "SQLIT
 _LITERAL = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"")  # server form: \\ escapes
 _QUALIFIED = re.compile(r"`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`")
 _MARKER = re.compile(r"%(%|s|\((\w+)\)s)")
-_CREATE_DATABASE = re.compile(r"\s*CREATE\s+DATABASE\s+(IF\s+NOT\s+EXISTS\s+)?`((?:[^`]|``)+)`\s*$", re.I)
-_DROP_DATABASE = re.compile(r"\s*DROP\s+DATABASE\s+(IF\s+EXISTS\s+)?`((?:[^`]|``)+)`\s*$", re.I)
+_NAME = r"(?:`((?:[^`]|``)+)`|([A-Za-z0-9_$]+))"  # a schema name, quoted or not, as MySQL reads it
+_CREATE_DATABASE = re.compile(
+    rf"\s*CREATE\s+(?:DATABASE|SCHEMA)\s+(IF\s+NOT\s+EXISTS\s+)?{_NAME}\s*;?\s*$", re.I
+)
+_DROP_DATABASE = re.compile(rf"\s*DROP\s+(?:DATABASE|SCHEMA)\s+(IF\s+EXISTS\s+)?{_NAME}\s*;?\s*$", re.I)
+_USE = re.compile(rf"\s*USE\s+{_NAME}\s*;?\s*$", re.I)
+_SHOW_TABLES = re.compile(
+    rf"\s*SHOW\s+(FULL\s+)?TABLES(?:\s+(?:FROM|IN)\s+{_NAME})?(?:\s+LIKE\s+('(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"))?\s*;?\s*$",
+    re.I,
+)
+_SHOW_DATABASES = re.compile(r"\s*SHOW\s+(?:DATABASES|SCHEMAS)\s*;?\s*$", re.I)
 _FK_CHECKS = re.compile(r"\s*SET\s+FOREIGN_KEY_CHECKS\s*=\s*([01])\s*$", re.I)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+TABLE\b", re.I)
 _TABLE_OPTIONS = re.compile(r"\)\s*ENGINE\s*=\s*\w+[^)]*$", re.I)
@@ -88,13 +97,22 @@ def _functions(session: sqlite3.Connection) -> None:
         session.create_function(name, arguments, function, deterministic=deterministic)
     session.create_function("CONNECTION_ID", 0, os.getpid)
     session.create_function("USER", 0, lambda: f"{getpass.getuser()}@localhost")
+    session.create_function("DATABASE", 0, lambda: getattr(session, "schema", None))
+
+
+class Session(sqlite3.Connection):
+    """An SQLite connection that also knows the server-form session state it emulates."""
+
+    schema: str | None = None  # the current schema (USE name; SELECT DATABASE())
 
 
 def open_session(info: ConnInfo) -> sqlite3.Connection:
     """Open the database file (created on first use) in autocommit mode, WAL journal."""
     if info.path != ":memory:":
         Path(info.path).parent.mkdir(parents=True, exist_ok=True)
-    session = sqlite3.connect(info.path, timeout=0.001, isolation_level=None, check_same_thread=False)
+    session = sqlite3.connect(
+        info.path, timeout=0.001, isolation_level=None, check_same_thread=False, factory=Session
+    )
     with suppress(sqlite3.OperationalError):  # another process may be switching it right now
         _waiting(session.execute, "PRAGMA journal_mode = WAL")
     session.execute("PRAGMA synchronous = NORMAL")
@@ -198,7 +216,7 @@ def execute(
     session: sqlite3.Connection, sql: str, args: Any, as_dict: bool, formatted: bool = False
 ) -> Result:
     """Run one statement (or the few SQLite does not have, carried out here)."""
-    special = _special(session, sql)
+    special = _special(session, sql, as_dict)
     if special is not None:
         return special
     if _ALTER_TABLE.match(rewrite(sql, False)):
@@ -280,20 +298,36 @@ def _forget(session: sqlite3.Connection, schema: str, table: str) -> None:
     session.execute('DELETE FROM "~djnb_tables" WHERE schema_name = ? AND table_name = ?', (schema, table))
 
 
-def _special(session: sqlite3.Connection, sql: str) -> Result | None:
-    """CREATE/DROP DATABASE and SET FOREIGN_KEY_CHECKS, which SQLite does not have."""
+def _special(session: sqlite3.Connection, sql: str, as_dict: bool = False) -> Result | None:
+    """The server's statements that SQLite does not have: CREATE/DROP DATABASE, USE, SHOW
+    TABLES/DATABASES, DROP TABLE (with its catalog rows) and SET FOREIGN_KEY_CHECKS."""
+    if not sql.lstrip()[:1].isalpha() or sql.lstrip()[:6].upper() in ("SELECT", "INSERT", "DELETE", "UPDATE"):
+        return None  # the common statements, at once
     match = _CREATE_DATABASE.match(sql)
     if match:
         verb = "INSERT OR IGNORE" if match.group(1) else "INSERT"
-        _waiting(
-            session.execute, f'{verb} INTO "{SCHEMAS_TABLE}" (schema_name) VALUES (?)', (match.group(2),)
-        )
+        name = _schema_name(match, 2)
+        _waiting(session.execute, f'{verb} INTO "{SCHEMAS_TABLE}" (schema_name) VALUES (?)', (name,))
         return Result(None, [], False)
     match = _DROP_DATABASE.match(sql)
     if match:
         with _all_or_nothing(session):
-            _drop_schema(session, match.group(2).replace("``", "`"), if_exists=bool(match.group(1)))
+            _drop_schema(session, _schema_name(match, 2), if_exists=bool(match.group(1)))
         return Result(None, [], False)
+    match = _USE.match(sql)
+    if match:
+        name = _schema_name(match, 1)
+        known = f'SELECT 1 FROM "{SCHEMAS_TABLE}" WHERE schema_name = ?'  # noqa: S608 (a constant name)
+        if not session.execute(known, (name,)).fetchone():
+            raise sqlite3.OperationalError(f"Unknown database '{name}'")
+        session.schema = name  # type: ignore[attr-defined]
+        return Result(None, [], False)
+    match = _SHOW_TABLES.match(sql)
+    if match:
+        return _show_tables(session, match, as_dict)
+    if _SHOW_DATABASES.match(sql):
+        cursor = session.execute(f'SELECT schema_name AS "Database" FROM "{SCHEMAS_TABLE}" ORDER BY 1')  # noqa: S608
+        return Result(cursor, cursor.fetchall(), as_dict)
     match = _DROP_TABLE.match(rewrite(sql, False))
     if match:
         full = match.group(2).replace("``", "`")
@@ -307,6 +341,28 @@ def _special(session: sqlite3.Connection, sql: str) -> Result | None:
         session.execute(f"PRAGMA foreign_keys = {'ON' if match.group(1) == '1' else 'OFF'}")
         return Result(None, [], False)
     return None
+
+
+def _schema_name(match: re.Match, group: int) -> str:
+    quoted, bare = match.group(group), match.group(group + 1)
+    return quoted.replace("``", "`") if quoted is not None else bare
+
+
+def _show_tables(session: sqlite3.Connection, match: re.Match, as_dict: bool) -> Result:
+    """SHOW [FULL] TABLES [FROM schema] [LIKE 'pattern'], as the server lists them."""
+    schema = _schema_name(match, 2) if (match.group(2) or match.group(3)) else session.schema  # type: ignore[attr-defined]
+    if schema is None:
+        raise sqlite3.OperationalError("No database selected")
+    pattern = mysql_string(match.group(4)) if match.group(4) else "%"
+    label = f"Tables_in_{schema}" + (f" ({pattern})" if match.group(4) else "")
+    kind = ", 'BASE TABLE' AS \"Table_type\"" if match.group(1) else ""
+    listing = (
+        f"SELECT substr(name, instr(name, '.') + 1) AS {_quoted(label)}{kind} FROM sqlite_master "  # noqa: S608 (quoted)
+        "WHERE type = 'table' AND substr(name, 1, instr(name, '.') - 1) = ? "
+        "AND substr(name, instr(name, '.') + 1) LIKE ? ORDER BY 1"
+    )
+    cursor = session.execute(listing, (schema, pattern))
+    return Result(cursor, cursor.fetchall(), as_dict)
 
 
 def _drop_schema(session: sqlite3.Connection, schema: str, if_exists: bool) -> None:

@@ -221,3 +221,24 @@ def test_aggregates_have_mysql_types(lab):
 def test_functions_in_restrictions(lab, restriction, ids):
     Subject = lab[0]
     assert sorted((Subject & restriction).fetch("subject_id").tolist()) == ids
+
+
+# -- server-form statements, accepted as they are on the server
+def test_server_form_schema_statements(lab, connect, prefix):
+    connection = connect()
+    name = f"{prefix}_plain"
+    connection.query(f"DROP DATABASE IF EXISTS {name}")
+    connection.query(f"CREATE DATABASE {name}")
+    connection.query(f"CREATE DATABASE IF NOT EXISTS {name}")
+    assert name in dj.list_schemas(connection=connection)
+    connection.query(f"USE {name}")
+    assert connection.query("SELECT DATABASE()").fetchone() == (name,)
+    assert connection.query("SHOW TABLES").fetchall() == ()
+    same_schema = lab[0].database
+    tables = connection.query(f"SHOW TABLES FROM `{same_schema}` LIKE 'sub%'", as_dict=True).fetchall()
+    assert tables == [{f"Tables_in_{same_schema} (sub%)": "subject"}]
+    connection.query(f"DROP DATABASE {name}")
+    connection.query(f"DROP DATABASE IF EXISTS {name}")
+    assert name not in dj.list_schemas(connection=connection)
+    with pytest.raises(dj.errors.QueryError):
+        connection.query(f"DROP DATABASE {name}")
