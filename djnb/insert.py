@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import os
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -383,10 +384,13 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
         count = 0
         for names, values in groups.items():
             sql = dialect.insert(table.full_table_name, list(names), mode, heading.primary_key)
-            if len(values) == 1:  # insert1, make(): a plain execute skips the batching machinery
-                count += connection.query(sql, values[0], formatted=True).rowcount
-            else:
-                count += connection.query_many(sql, values)
+            try:
+                if len(values) == 1:  # insert1, make(): a plain execute skips the batching machinery
+                    count += connection.query(sql, values[0], formatted=True).rowcount
+                else:
+                    count += connection.query_many(sql, values)
+            except InvalidValueError as err:
+                raise _refused_value(err, table, names, values) from err
     except BaseException:
         if own_transaction:
             connection.cancel_transaction()
@@ -394,6 +398,25 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
     if own_transaction:
         connection.commit_transaction()
     return count
+
+
+def _refused_value(err: InvalidValueError, table: Table, names: tuple, values: list) -> InvalidValueError:
+    """The engine's error for a refused value, naming the table, the attribute and the value
+    (the row too, when the engine says which: MySQL's "at row N", or a single-row insert)."""
+    message = str(err)
+    column = re.search(r"column '([^']+)'", message)
+    if column is None or column.group(1) not in names:
+        return err
+    name = column.group(1)
+    row = re.search(r"at row (\d+)", message)
+    number = int(row.group(1)) if row else (1 if len(values) == 1 else None)
+    where = f"attribute `{name}` of {table.full_table_name}"
+    if number is not None and 0 < number <= len(values):
+        value = values[number - 1][names.index(name)]
+        shown = repr(value) if not isinstance(value, bytes) else f"<{len(value)} bytes>"
+        where += f", value {shown[:80]}" + (f" in row {number} of the insert" if len(values) > 1 else "")
+    lines = message.split("\n", 1)
+    return InvalidValueError(f"{lines[0]}: {where}" + (f"\n{lines[1]}" if len(lines) > 1 else ""))
 
 
 STORED_CATEGORIES = ("EXTERNAL_BLOB", "EXTERNAL_ATTACH", "FILEPATH")

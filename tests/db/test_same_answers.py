@@ -242,3 +242,24 @@ def test_server_form_schema_statements(lab, connect, prefix):
     assert name not in dj.list_schemas(connection=connection)
     with pytest.raises(dj.errors.QueryError):
         connection.query(f"DROP DATABASE {name}")
+
+
+# -- refused values: the same error class, naming the table, the attribute and the value
+@pytest.mark.parametrize(
+    ("row", "attribute", "value"),
+    [
+        ({"sex": "X"}, "sex", "'X'"),
+        ({"dob": "2024-02-30"}, "dob", None),  # an impossible date is refused, not stored
+        ({"name": "a" * 17}, "name", "'" + "a" * 17 + "'"),
+    ],
+)
+def test_refused_values_name_table_attribute_and_value(lab, row, attribute, value):
+    Subject = lab[0]
+    good = {"subject_id": 50, "sex": "F", "name": "n", "dob": "2020-01-01", **row}
+    with pytest.raises(dj.errors.InvalidValueError) as info:
+        Subject.insert1(good)
+    message = str(info.value)
+    assert attribute in message and Subject.table_name in message
+    if value is not None:
+        assert value in message
+    assert len(Subject & {"subject_id": 50}) == 0

@@ -423,10 +423,12 @@ def column_check(name: str, sql_type: str) -> tuple[str, str | None]:
     members = enum_members(sql_type)
     if members is not None:
         return "TEXT", f"{q} IN ({', '.join(map(sqlite_string, members))})"
+    # date() takes '2024-02-30' as it is; with a modifier it normalises it ('2024-03-01'): a
+    # value that changes is not a real date, and MySQL's strict mode refuses it
     if text == "date":
-        return "TEXT", f"{q} IS date({q})"
+        return "TEXT", f"{q} IS date({q}, '+0 days')"
     if re.fullmatch(r"(datetime|timestamp)(\(\d\))?", text):
-        return "TEXT", f"datetime({q}) IS NOT NULL"
+        return "TEXT", f"datetime({q}) IS NOT NULL AND substr({q}, 1, 10) IS date({q}, '+0 days')"
     if re.fullmatch(r"time(\(\d\))?", text):
         return "TEXT", None
     if text == "json":
