@@ -260,7 +260,8 @@ class Connection:
             return self._cached_query(sql, args, as_dict, formatted)
         if not formatted and args is not None and len(args) == 0 and "%%" in sql:
             sql = sql.replace("%%", "%")
-        _refuse_bad_text(sql, args)
+        if not formatted:  # compiled statements bind values the insert and restriction layers checked
+            _refuse_bad_text(sql, args)
         return self._run(
             sql, lambda session: self._driver.execute(session, sql, args, as_dict, formatted), reconnect
         )

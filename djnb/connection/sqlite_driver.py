@@ -60,6 +60,7 @@ _SHOW_TABLES = re.compile(
     rf"\s*SHOW\s+(FULL\s+)?TABLES(?:\s+(?:FROM|IN)\s+{_NAME})?(?:\s+LIKE\s+('(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"))?\s*;?\s*$",
     re.I,
 )
+_SPECIAL_VERBS = ("CREATE", "DROP", "USE", "SHOW", "SET")
 _SHOW_DATABASES = re.compile(r"\s*SHOW\s+(?:DATABASES|SCHEMAS)\s*;?\s*$", re.I)
 _FK_CHECKS = re.compile(r"\s*SET\s+FOREIGN_KEY_CHECKS\s*=\s*([01])\s*$", re.I)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+TABLE\b", re.I)
@@ -301,8 +302,8 @@ def _forget(session: sqlite3.Connection, schema: str, table: str) -> None:
 def _special(session: sqlite3.Connection, sql: str, as_dict: bool = False) -> Result | None:
     """The server's statements that SQLite does not have: CREATE/DROP DATABASE, USE, SHOW
     TABLES/DATABASES, DROP TABLE (with its catalog rows) and SET FOREIGN_KEY_CHECKS."""
-    if not sql.lstrip()[:1].isalpha() or sql.lstrip()[:6].upper() in ("SELECT", "INSERT", "DELETE", "UPDATE"):
-        return None  # the common statements, at once
+    if not sql.lstrip()[:6].upper().startswith(_SPECIAL_VERBS):
+        return None  # SELECT, INSERT, BEGIN, COMMIT...: at once
     match = _CREATE_DATABASE.match(sql)
     if match:
         verb = "INSERT OR IGNORE" if match.group(1) else "INSERT"
