@@ -199,14 +199,14 @@ def delete_rows(query: Any) -> int:
     dialect = query.connection.dialect
     compiler = Compiler(dialect)
     select = compiler.select(query.node)
-    if select.source == relation.full_name:  # a plain restriction: delete by its conditions
+    if select.source == dialect.table_name(relation.schema, relation.table):  # a plain restriction
         sql, params = (
             dialect.delete(relation.full_name, " AND ".join(select.where) or "TRUE"),
             select.where_params,
         )
     else:
         key = relation.heading.primary_key
-        select.columns = [(f"`{k}`", k) for k in key]
+        select.columns = [(dialect.quote(k), k) for k in key]
         inner, params = compiler.render(compiler.wrap(select))  # materialised: the same table is read
         sql = dialect.delete(relation.full_name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
     return query.connection.query(sql, params, formatted=True).rowcount

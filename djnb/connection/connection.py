@@ -293,12 +293,10 @@ class Connection:
                 "call cancel_transaction() (a `with conn.transaction:` block does it when it ends) "
                 "and run the whole transaction again."
             )
-        if reconnect is None:
-            reconnect = self._reconnect if self._reconnect is not None else config["database.reconnect"]
         if self._session is None:
             if self._in_transaction:
                 raise self._lost_transaction("closed")
-            self._reopen("closed", reconnect)
+            self._reopen("closed", self._reconnects(reconnect))
         try:
             return run(self._session)
         except self._driver.DRIVER_ERRORS as err:
@@ -308,7 +306,7 @@ class Connection:
             if not isinstance(error, LostConnectionError):
                 raise error from err
             self._close_session()  # never reuse a dead session: its next error says nothing
-            if not reconnect:
+            if not self._reconnects(reconnect):
                 raise LostConnectionError(error.args[0] + self._RECONNECT_OFF) from err
         self._reopen("lost", True)
         try:
@@ -318,6 +316,12 @@ class Connection:
             if isinstance(error, LostConnectionError):
                 self._close_session()
             raise error from err
+
+    def _reconnects(self, reconnect: bool | None) -> bool:
+        """The statement's ``reconnect``, else the connection's, else dj.config's."""
+        if reconnect is not None:
+            return reconnect
+        return self._reconnect if self._reconnect is not None else config["database.reconnect"]
 
     _RECONNECT_OFF = (
         ". Reconnecting is off (dj.config['database.reconnect'] or Connection(reconnect=...)); "

@@ -213,10 +213,44 @@ class Result:
         self._rows = []
 
 
+#: ordinary statements already seen -> their SQLite text (statements repeat: inserts, populate)
+_ORDINARY: dict[tuple[str, bool], str] = {}
+
+
 def execute(
     session: sqlite3.Connection, sql: str, args: Any, as_dict: bool, formatted: bool = False
 ) -> Result:
     """Run one statement (or the few SQLite does not have, carried out here)."""
+    with_arguments = bool(args) or formatted
+    text = _ORDINARY.get((sql, with_arguments))
+    if text is None:
+        done = _unusual(session, sql, as_dict, with_arguments)
+        if done is not None:
+            return done
+        text = rewrite(sql, with_arguments)
+        if len(_ORDINARY) < 4096:
+            _ORDINARY[sql, with_arguments] = text
+    params: Any = args if isinstance(args, dict | tuple | list) else tuple(args or ())
+    try:
+        cursor = session.execute(text, params)
+    except sqlite3.OperationalError as err:  # busy: wait for the lock where a retry is safe
+        if getattr(err, "sqlite_errorname", "") not in BUSY:
+            raise
+        retry = not session.in_transaction or text == "BEGIN IMMEDIATE"
+        cursor = _waiting(session.execute, text, params, retry=retry)
+    except sqlite3.ProgrammingError as err:
+        if "bindings" not in str(err):
+            raise
+        raise ArgumentError(
+            f"The statement's %s placeholders do not match the {len(params)} arguments given ({err}). "
+            "Pass one value per placeholder; with arguments, write a literal % as %%."
+        ) from err
+    return Result(cursor, cursor.fetchall() if cursor.description else [], as_dict)
+
+
+def _unusual(session: sqlite3.Connection, sql: str, as_dict: bool, with_arguments: bool) -> Result | None:
+    """Carry out a statement SQLite does not have (schema statements, DDL as the server writes
+    it, ALTER TABLE); None for an ordinary statement."""
     special = _special(session, sql, as_dict)
     if special is not None:
         return special
@@ -231,25 +265,11 @@ def execute(
                 for statement, params in statements:
                     session.execute(statement, params)
         return Result(None, [], as_dict)
-    with_arguments = bool(args) or formatted
     text = rewrite(sql, with_arguments)
     if _CREATE_TABLE.match(text):  # hand-written DDL: SQLite has no storage engines
         _create_by_hand(session, _TABLE_OPTIONS.sub(")", text))
         return Result(None, [], as_dict)
-    params: Any = args if isinstance(args, dict) else tuple(args or ())
-    try:
-        cursor = _waiting(
-            session.execute, text, params, retry=not session.in_transaction or text == "BEGIN IMMEDIATE"
-        )
-    except sqlite3.ProgrammingError as err:
-        if "bindings" not in str(err):
-            raise
-        raise ArgumentError(
-            f"The statement's %s placeholders do not match the {len(params)} arguments given ({err}). "
-            "Pass one value per placeholder; with arguments, write a literal % as %%."
-        ) from err
-    rows = cursor.fetchall() if cursor.description else []
-    return Result(cursor, rows, as_dict)
+    return None
 
 
 def execute_many(session: sqlite3.Connection, sql: str, rows: list) -> int:

@@ -10,6 +10,7 @@ kept attributes of the grouping side, which is valid under ONLY_FULL_GROUP_BY on
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from .dialect.base import Dialect
 from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
 
 PERCENT = re.compile(r"%%?")
+RENAMED = re.compile(r"`([^`]+)`")
 
 
 def escape_percent(text: str) -> str:
@@ -58,6 +60,7 @@ class Select:
     offset: int = 0
     distinct: bool = False
     exposes_all: bool = True  # the columns are every column of ``source``, under their own names
+    quote: Callable[[str], str] = field(kw_only=True, repr=False)  # the dialect's identifier quoting
 
     @property
     def plain(self) -> bool:
@@ -67,21 +70,32 @@ class Select:
             and self.limit is None
             and not self.order_by
             and not self.distinct
-            and all(sql == f"`{name}`" for sql, name in self.columns)
+            and all(sql == self.quote(name) for sql, name in self.columns)
         )
 
 
 class Compiler:
+    """Compiles query trees for one dialect: identifiers are quoted by the dialect, tables
+    named by its ``table_name``, users' fragments rendered by its ``user_sql``."""
+
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
+        self.q = dialect.quote
         self.aliases = 0
+
+    def _select(self, columns: list[tuple[str, str]], source: str, params: list | None = None) -> Select:
+        return Select(columns, source, list(params or []), quote=self.q)
+
+    def _plain(self, names: Any) -> list[tuple[str, str]]:
+        return [(self.q(n), n) for n in names]
 
     # -- entry points
     def sql(self, node: Node) -> tuple[str, list]:
         return self.render(self.select(node))
 
     def render(self, s: Select) -> tuple[str, list]:
-        columns = ", ".join(sql if sql == f"`{name}`" else f"{sql} AS `{name}`" for sql, name in s.columns)
+        q = self.q
+        columns = ", ".join(sql if sql == q(name) else f"{sql} AS {q(name)}" for sql, name in s.columns)
         parts = [f"SELECT {'DISTINCT ' if s.distinct else ''}{columns or '1'} FROM {s.source}"]
         if s.where:
             parts.append("WHERE " + " AND ".join(s.where))
@@ -100,7 +114,7 @@ class Compiler:
         sql, params = self.render(s)
         self.aliases += 1
         names = [name for _, name in s.columns]
-        return Select([(f"`{n}`", n) for n in names], f"({sql}) AS `$q{self.aliases}`", list(params))
+        return self._select(self._plain(names), f"({sql}) AS {self.q(f'$q{self.aliases}')}", params)
 
     def select_columns(self, node: Node, names: list[str]) -> Select:
         """The query's rows with exactly ``names``, in that order (UNION matches by position)."""
@@ -114,6 +128,9 @@ class Compiler:
     def expression(self, text: str) -> str:
         """A proj/aggr expression in the statement: as 0.14 reads it (``escape_percent``), in
         this engine's dialect (its ``%%`` is MySQL's ``%`` before translation)."""
+        renamed = RENAMED.fullmatch(text)  # a renamed attribute (nodes write 0.14's `old`)
+        if renamed:
+            return self.q(renamed.group(1))
         return escape_percent(self.dialect.user_sql(PERCENT.sub("%", text)))
 
     # -- nodes
@@ -125,7 +142,7 @@ class Compiler:
 
     def _relation(self, node: Relation) -> Select:
         names = [a.name for a in node.heading.all_attributes if not a.is_hidden]
-        return Select([(f"`{n}`", n) for n in names], node.full_name)
+        return self._select(self._plain(names), self.dialect.table_name(node.schema, node.table))
 
     def _restrict(self, node: Restrict) -> Select:
         s = self.select(node.source)
@@ -161,14 +178,14 @@ class Compiler:
         right = self._mergeable(node.right, outer_right=node.left_outer)
         common = node.common
         if common:
-            using = ", ".join(f"`{n}`" for n in common)
+            using = ", ".join(map(self.q, common))
             source = f"{left.source} {'LEFT ' if node.left_outer else ''}JOIN {right.source} USING ({using})"
         else:
             source = f"{left.source} CROSS JOIN {right.source}"
-        columns = [(f"`{a.name}`", a.name) for a in node.heading.all_attributes]
+        columns = self._plain(a.name for a in node.heading.all_attributes)
         return Select(
             columns, source, [*left.source_params, *right.source_params],
-            [*left.where, *right.where], [*left.where_params, *right.where_params],
+            [*left.where, *right.where], [*left.where_params, *right.where_params], quote=self.q,
         )  # fmt: skip
 
     def _aggregate(self, node: Aggregate) -> Select:
@@ -178,10 +195,10 @@ class Compiler:
             if not s.plain:
                 s = self.wrap(s)
             keys = list(node.group.attributes)
-            columns = [(f"`{n}`", n) for n in keys] + [
+            columns = self._plain(keys) + [
                 (self.expression(a.expression), a.name) for a in node.heading.all_attributes if a.expression
             ]
-            return replace(s, columns=columns, group_by=[f"`{n}`" for n in keys], exposes_all=False)
+            return replace(s, columns=columns, group_by=list(map(self.q, keys)), exposes_all=False)
         joined = self._join(Join(node.group, node.source, left_outer=node.keep_all_rows))
         kept = [a.name for a in node.heading.all_attributes if a.expression is None]
         computed = [
@@ -189,7 +206,7 @@ class Compiler:
         ]
         sources = {*node.group.heading.names, *node.source.heading.names}
         return replace(
-            joined, columns=[(f"`{n}`", n) for n in kept] + computed, group_by=[f"`{n}`" for n in kept],
+            joined, columns=self._plain(kept) + computed, group_by=list(map(self.q, kept)),
             exposes_all=False, having_ok=kept != [] and not any(name in sources for _, name in computed),
         )  # fmt: skip
 
@@ -201,10 +218,10 @@ class Compiler:
         left_sql, left_params = self.render(self.select_columns(left, names))
         right_sql, right_params = self.render(self.select_columns(right, names))
         self.aliases += 3
-        a, b, c = (f"`$q{self.aliases - i}`" for i in (2, 1, 0))
+        a, b, c = (self.q(f"$q{self.aliases - i}") for i in (2, 1, 0))
         # each side as a derived table: every engine reads this form (SQLite refuses "(x) UNION (y)")
         source = f"(SELECT * FROM ({left_sql}) AS {a} UNION SELECT * FROM ({right_sql}) AS {b}) AS {c}"
-        return Select([(f"`{n}`", n) for n in names], source, [*left_params, *right_params])
+        return self._select(self._plain(names), source, [*left_params, *right_params])
 
     def _top(self, node: Top) -> Select:
         s = self.select(node.source)
@@ -221,7 +238,7 @@ class Compiler:
                     raise DataJointError(
                         f"order_by names `{attr}`, which is not in the query; existing: {', '.join(heading.names)}."
                     )
-                order.append(f"`{attr}`" + (" DESC" if direction.strip().upper() == "DESC" else ""))
+                order.append(self.q(attr) + (" DESC" if direction.strip().upper() == "DESC" else ""))
         s.order_by, s.limit, s.offset = order, node.limit, node.offset
         if s.limit is None and node.offset:
             s.limit = 2**63 - 1  # SQL needs a LIMIT to have an OFFSET
@@ -234,7 +251,7 @@ class Compiler:
         s = self.select(node.source)
         if not s.plain:
             s = self.wrap(s)
-        return replace(s, columns=[(f"`{n}`", n) for n in node.attributes], distinct=True, exposes_all=False)
+        return replace(s, columns=self._plain(node.attributes), distinct=True, exposes_all=False)
 
     # -- conditions
     def condition(self, cond: Cond) -> tuple[str, list]:
@@ -246,9 +263,9 @@ class Compiler:
             parts, params = [], []
             for name, value in cond.pairs:
                 if value is None:
-                    parts.append(f"`{name}` IS NULL")
+                    parts.append(f"{self.q(name)} IS NULL")
                 else:
-                    parts.append(f"`{name}` = {self.dialect.placeholder}")
+                    parts.append(f"{self.q(name)} = {self.dialect.placeholder}")
                     params.append(value)
             return "(" + " AND ".join(parts) + ")", params
         if isinstance(cond, Negate):
@@ -271,10 +288,10 @@ class Compiler:
             return f"EXISTS ({sql})", params
         inner = self.select(Distinct(cond.node, cond.attributes))
         heading = cond.node.heading
-        not_null = [f"`{n}` IS NOT NULL" for n in cond.attributes if heading[n].may_be_null]
+        not_null = [f"{self.q(n)} IS NOT NULL" for n in cond.attributes if heading[n].may_be_null]
         sql, params = self.render(replace(inner, distinct=False, where=[*inner.where, *not_null]))
-        names = ", ".join(f"`{n}`" for n in cond.attributes)
-        checks = "".join(f"`{n}` IS NOT NULL AND " for n in cond.nullable)
+        names = ", ".join(map(self.q, cond.attributes))
+        checks = "".join(f"{self.q(n)} IS NOT NULL AND " for n in cond.nullable)
         return f"({checks}({names}) IN ({sql}))", params
 
 

@@ -15,6 +15,7 @@ from .conditions import Cond
 #: names a projection or aggregation may give: identifiers, capitals allowed (tables declared
 #: outside DataJoint have columns like ``oldID``, and 0.14 accepts such names)
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FULL_NAME = re.compile(r"`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`")
 
 
 def _plain(attributes: tuple[Attribute, ...] | list[Attribute]) -> tuple[Attribute, ...]:
@@ -44,13 +45,31 @@ class Node:
 
 @dataclass(frozen=True)
 class Relation(Node):
-    """A base table."""
+    """A base table. ``full_name`` is DataJoint's name of it (`` `schema`.`table` ``, 0.14's
+    ``full_table_name``); the compiler names it in SQL by ``schema`` and ``table``, through
+    the dialect."""
 
     full_name: str
     table_heading: Heading = field(repr=False)
 
     def __post_init__(self) -> None:
         self._set_heading(self.table_heading)
+        match = FULL_NAME.fullmatch(self.full_name)
+        if match is not None:
+            parts = (match.group(1).replace("``", "`"), match.group(2).replace("``", "`"))
+        elif self.full_name.count(".") == 1 and "`" not in self.full_name:  # schema.table
+            parts = tuple(self.full_name.split("."))
+        else:
+            raise DataJointError(f"A table's full name is `schema`.`table`; got {self.full_name!r}.")
+        object.__setattr__(self, "_parts", parts)
+
+    @property
+    def schema(self) -> str:
+        return self._parts[0]  # type: ignore[attr-defined]
+
+    @property
+    def table(self) -> str:
+        return self._parts[1]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

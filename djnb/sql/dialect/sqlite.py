@@ -222,6 +222,10 @@ class SQLiteDialect(Dialect):
             return f"Unknown column: {message}"
         return message
 
+    def table_name(self, schema: str, table: str) -> str:
+        """One table of the file: the schema is part of its name (`lab.session`)."""
+        return self.quote(f"{schema}.{table}")
+
     def user_sql(self, text: str) -> str:
         """MySQL's fragment as SQLite reads it (``sql/usersql.py``): literals stay literals, MySQL
         functions map to SQLite's or to those the driver registers; UntranslatableSQLError else."""
