@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import hooks
 from .blob import pack
 from .definition import classify_type
+from .definition.types import enum_members
 from .errors import ArgumentError, DataJointError, InvalidValueError, UnknownAttributeError
 from .expression import QueryExpression
 from .heading import Attribute, Heading
@@ -134,6 +135,12 @@ def encoder(attribute: Attribute, table: Any = None) -> Any:
     )  # fmt: skip
     if special:
         return lambda value: encode(attribute, value, table)
+    members = enum_members(attribute.sql_type) if attribute.category == "ENUM" else None
+    if members:  # as MySQL stores an enum: the member's own spelling ('f' -> 'F', 'F ' -> 'F')
+        spelling = {member.rstrip(" ").lower(): member for member in members}
+        return lambda value: (
+            spelling.get(value.rstrip(" ").lower(), value) if isinstance(value, str) else _plain(value)
+        )
     return _plain
 
 

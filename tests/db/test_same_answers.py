@@ -134,6 +134,15 @@ def test_enum_members_with_double_quotes_quotes_and_commas(lab):
         Subject.insert1((9, "X", "z", "", datetime.date(2020, 1, 1), "ok"))  # not a member
 
 
+def test_an_enum_value_is_stored_as_the_member_is_spelled(lab):
+    Subject = lab[0]
+    Subject.insert1((60, "f", "eve", "", datetime.date(2020, 1, 1), "OK"))
+    try:
+        assert (Subject & {"subject_id": 60}).fetch1("sex", "mood") == ("F", "ok")
+    finally:
+        (Subject & {"subject_id": 60}).delete_quick()
+
+
 # -- typed computed values
 @pytest.mark.parametrize(
     ("expression", "expected"),
