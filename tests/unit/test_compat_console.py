@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
 import sys
 import time
@@ -171,7 +172,10 @@ def test_progress_on_a_terminal_redraws_in_place():
         bar = ProgressBar(stream)
         for done in range(1, 4):
             bar(done, 3)
-        shown = os.read(controller, 4096).decode()
+        shown, deadline = "", time.monotonic() + 5
+        while "3/3" not in shown and time.monotonic() < deadline:  # the pty may deliver in pieces
+            if select.select([controller], [], [], 0.1)[0]:
+                shown += os.read(controller, 4096).decode()
     os.close(controller)
     assert shown.count("\r") >= 3 and "3/3" in shown  # every update, each redrawing the line
 
