@@ -12,6 +12,7 @@ anything is sent, with an InvalidValueError naming the row and the attribute.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import os
@@ -139,7 +140,7 @@ def encoder(attribute: Attribute, table: Any = None) -> Any:
     if members:  # as MySQL stores an enum: the member's own spelling ('f' -> 'F', 'F ' -> 'F')
         spelling = {member.rstrip(" ").lower(): member for member in members}
         return lambda value: (
-            spelling.get(value.rstrip(" ").lower(), value) if isinstance(value, str) else _plain(value)
+            (isinstance(value, str) and spelling.get(value.rstrip(" ").lower())) or _plain(value)
         )
     return _plain
 
@@ -390,7 +391,7 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
     try:
         count = 0
         for names, values in groups.items():
-            sql = dialect.insert(table.full_table_name, list(names), mode, heading.primary_key)
+            sql = _insert_sql(dialect, table.full_table_name, names, mode, tuple(heading.primary_key))
             try:
                 if len(values) == 1:  # insert1, make(): a plain execute skips the batching machinery
                     count += connection.query(sql, values[0], formatted=True).rowcount
@@ -405,6 +406,11 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
     if own_transaction:
         connection.commit_transaction()
     return count
+
+
+@functools.lru_cache(maxsize=1024)  # the same statement for every row of a table: built once
+def _insert_sql(dialect: Any, table: str, names: tuple[str, ...], mode: str, primary_key: tuple) -> str:
+    return dialect.insert(table, list(names), mode, list(primary_key))
 
 
 def _refused_value(err: InvalidValueError, table: Table, names: tuple, values: list) -> InvalidValueError:

@@ -10,6 +10,7 @@ import difflib
 import inspect
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -43,12 +44,27 @@ CLASS_LEVEL = frozenset({
 _MISSING = object()
 
 
+#: class -> the CLASS_LEVEL names it was found to have (getattr_static is slow, and table classes
+#: call these on every insert1; only presence is remembered, so a name assigned later is found)
+_FOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _has_static(cls: type, name: str) -> bool:
+    found = _FOUND.get(cls)
+    if found is not None and name in found:
+        return True
+    if inspect.getattr_static(cls, name, _MISSING) is _MISSING:
+        return False
+    _FOUND.setdefault(cls, set()).add(name)
+    return True
+
+
 class TableMeta(type):
     """Lets the class itself act as its table: ``Session & key``, ``Session.fetch()``."""
 
     def __getattribute__(cls, name: str) -> Any:
         if name in CLASS_LEVEL:
-            if inspect.getattr_static(cls, name, _MISSING) is _MISSING:
+            if not _has_static(cls, name):
                 # only what the class really has (0.14: no populate on a Manual table): the
                 # instance explains where such a name lives
                 return getattr(cls(), name)
