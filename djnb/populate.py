@@ -35,6 +35,7 @@ from .errors import (
 from .expression import QueryExpression
 from .hashing import key_hash
 from .jobs import JobTable
+from .sql.conditions import KeysIn, bind_value
 from .table import FreeTable
 
 logger = logging.getLogger("djnb")
@@ -270,13 +271,14 @@ class AutoPopulate:
 
     def _still_missing(self, keys: list) -> list:
         """``keys`` less those already in this table, found in one query."""
-        names = self.primary_key
+        names = tuple(self.primary_key)
         try:
-            present = (self.proj() & [{name: key[name] for name in names} for key in keys]).fetch(
-                *names, as_dict=True
-            )
+            rows = tuple(tuple(bind_value(key[name]) for name in names) for key in keys)
         except KeyError:  # keys given without the full primary key: the inserts will tell
             return keys
+        if any(value is None for row in rows for value in row):
+            return keys
+        present = (self.proj() & KeysIn(names, rows)).fetch(*names, as_dict=True)
         made = {tuple(str(row[name]) for name in names) for row in present}
         return [key for key in keys if tuple(str(key[name]) for name in names) not in made]
 

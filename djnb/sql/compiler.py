@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import DataJointError
-from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, Negate, Sql
+from .conditions import AllOf, AnyOf, Cond, Constant, Equals, InQuery, KeysIn, Negate, Sql
 from .dialect.base import Dialect
 from .nodes import Aggregate, Distinct, Join, Node, Project, Promote, Relation, Restrict, Top, Union
 
@@ -268,6 +268,14 @@ class Compiler:
                     parts.append(f"{self.q(name)} = {self.dialect.placeholder}")
                     params.append(value)
             return "(" + " AND ".join(parts) + ")", params
+        if isinstance(cond, KeysIn):
+            if not cond.rows:
+                return "FALSE", []
+            one = self.dialect.placeholders(len(cond.names))
+            values = ", ".join([f"({one})" if len(cond.names) > 1 else one] * len(cond.rows))
+            names = ", ".join(map(self.q, cond.names))
+            target = f"({names})" if len(cond.names) > 1 else names
+            return f"({target} IN ({values}))", [v for row in cond.rows for v in row]
         if isinstance(cond, Negate):
             sql, params = self.condition(cond.condition)
             return f"NOT {sql}", params

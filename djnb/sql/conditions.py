@@ -86,6 +86,15 @@ class InQuery(Cond):
     nullable: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class KeysIn(Cond):
+    """The attributes ``names`` take one of the value tuples ``rows`` (none NULL): one row-value
+    IN list, for restricting by many keys at once (e.g. a batch of primary keys)."""
+
+    names: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
 TRUE, FALSE = Constant(True), Constant(False)
 
 
@@ -211,6 +220,8 @@ def attributes_used(condition: Cond) -> set[str] | None:
         return set()
     if isinstance(condition, Equals):
         return {name for name, _ in condition.pairs}
+    if isinstance(condition, KeysIn):
+        return set(condition.names)
     if isinstance(condition, InQuery):
         return set(condition.attributes)
     if isinstance(condition, Negate):

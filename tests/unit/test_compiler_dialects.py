@@ -12,7 +12,7 @@ import pytest
 
 from djnb.heading import Attribute, Heading
 from djnb.sql.compiler import compile_count, compile_query
-from djnb.sql.conditions import Not, normalize
+from djnb.sql.conditions import KeysIn, Not, normalize
 from djnb.sql.dialect import MySQLDialect, SQLiteDialect
 from djnb.sql.dialect.base import Dialect
 from djnb.sql.nodes import Aggregate, Distinct, Join, Node, Project, Relation, Restrict, Top, Union
@@ -48,6 +48,7 @@ TREES = {
     "semijoin": restrict(student, enroll),
     "antijoin": restrict(student, Not(enroll)),
     "null restriction": restrict(enroll, {"grade": None}),
+    "keys in": Restrict(enroll, KeysIn(("student_id", "course"), ((1, 2), (3, 4)))),
     "join": Join(student, enroll),
     "left join": Join(student, enroll, left_outer=True),
     "projection": Project(student, ("year",), (("sid", "student_id"),), (("next", "year + 1"),)),
@@ -64,12 +65,15 @@ TREES = {
 def test_every_tree_compiles_for_every_dialect(dialect, tree):
     sql, params = compile_query(TREES[tree], dialect)
     count, _ = compile_count(TREES[tree], dialect)
-    table_name = dialect.table_name("lab", "enroll" if tree in ("null restriction", "grouped") else "student")
+    table_name = dialect.table_name(
+        "lab", "enroll" if tree in ("null restriction", "grouped", "keys in") else "student"
+    )
     assert table_name in sql and table_name in count
     if dialect.name == "third":  # nothing of MySQL's quoting leaks from the compiler
         assert "`" not in sql and "`" not in count
         assert '"lab"."' in sql
-    assert params == ([2] if tree in ("restricted", "union") else [])
+    expected = {"restricted": [2], "union": [2], "keys in": [1, 2, 3, 4]}
+    assert params == expected.get(tree, [])
 
 
 def test_table_names_are_each_dialects_own():
@@ -82,3 +86,15 @@ def test_a_join_reads_the_same_in_every_dialect_but_for_quoting():
     texts = [compile_query(Join(student, enroll), d)[0] for d in DIALECTS]
     normalised = [t.replace("`", "").replace('"', "") for t in texts]
     assert len(set(normalised)) == 1
+
+
+def test_keys_in_is_one_row_value_list():
+    node = Restrict(enroll, KeysIn(("student_id", "course"), ((1, 2), (3, 4))))
+    assert compile_query(node, DIALECTS[2])[0].endswith(
+        'WHERE (("student_id", "course") IN ((%s, %s), (%s, %s)))'
+    )
+    single = Restrict(student, KeysIn(("student_id",), ((1,), (2,))))
+    assert compile_query(single, DIALECTS[0])[0].endswith("WHERE (`student_id` IN (%s, %s))")
+    assert compile_query(Restrict(student, KeysIn(("student_id",), ())), DIALECTS[0])[0].endswith(
+        "WHERE FALSE"
+    )
