@@ -18,6 +18,7 @@ from .connection import Connection
 from .errors import DuplicateError, LockError
 from .hashing import key_hash
 from .settings import config
+from .sql.conditions import KeysIn
 from .table import FreeTable, Table
 
 ERROR_MESSAGE_LENGTH = 2047
@@ -110,19 +111,19 @@ class JobTable(FreeTable):
         # this process's too: after a server restart a new session may reuse an id
         session = {"connection_id": self.connection.connection_id, **self._this_process()}
         held = self & {"table_name": table_name, "status": "reserved", **session}
-        mine = set((held & [{"key_hash": row["key_hash"]} for row in rows]).fetch("key_hash").tolist())
+        mine = set((held & _hashes(row["key_hash"] for row in rows)).fetch("key_hash").tolist())
         return [key for key, row in zip(keys, rows, strict=True) if row["key_hash"] in mine]
 
     def release(self, table_name: str, keys: list[dict]) -> None:
         """Delete these keys' reservations (done or never started); error entries stay."""
         if keys:
-            hashes = [{"key_hash": key_hash(key)} for key in keys]
+            hashes = [key_hash(key) for key in keys]
             mine = self & {"table_name": table_name, "status": "reserved", **self._this_process()}
             try:
-                (mine & hashes).delete_quick()
+                (mine & _hashes(hashes)).delete_quick()
             except LockError:  # a deadlock with another worker's batch: one row at a time
                 for one in hashes:
-                    (mine & one).delete_quick()
+                    (mine & {"key_hash": one}).delete_quick()
 
     def renew(self, table_name: str, key: Mapping[str, Any]) -> bool:
         """Move this process's reservation of ``key`` to its current session (after a lost one).
@@ -136,7 +137,7 @@ class JobTable(FreeTable):
     def _drop_own(self, table_name: str, keys: list) -> None:
         """Delete this process's reservations of ``keys``, whatever session stamped them."""
         own = self & {"table_name": table_name, "status": "reserved", **self._this_process()}
-        (own & [{"key_hash": key_hash(key)} for key in keys]).delete_quick()
+        (own & _hashes(key_hash(key) for key in keys)).delete_quick()
 
     def _this_process(self) -> dict:
         return {"pid": os.getpid(), "host": platform.node()[:255]}
@@ -238,6 +239,11 @@ class JobTable(FreeTable):
         """Delete error entries so that populate retries those keys."""
         query = self & {"status": "error"} & ({"table_name": table_name} if table_name else True)
         return query.delete_quick(get_count=True) or 0
+
+
+def _hashes(hashes: Any) -> KeysIn:
+    """A restriction to these key hashes: one IN list."""
+    return KeysIn(("key_hash",), tuple((h,) for h in hashes))
 
 
 RESTART_WINDOW = datetime.timedelta(seconds=3)  # > the rounding of timestamps and uptime
