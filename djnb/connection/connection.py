@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ..dependencies import Dependencies, dependencies_of, foreign_key_hint
@@ -39,11 +38,12 @@ from ..settings import config, split_host, validate
 from ..sql.conditions import bad_text, unencodable
 from ..sql.dialect import Dialect, get_dialect
 from . import mysql_driver, query_cache, sqlite_driver
+from .driver import Driver
 from .info import ConnInfo, RedactedDict
 
 logger = logging.getLogger("djnb")
 
-_DRIVERS: dict[str, ModuleType] = {"mysql": mysql_driver, "sqlite": sqlite_driver}
+_DRIVERS: dict[str, Driver] = {"mysql": mysql_driver, "sqlite": sqlite_driver}  # type: ignore[dict-item]
 _ANNOUNCED: set[tuple[str, str]] = set()  # (backend, address) already named in the log
 _MAX_SQL_IN_MESSAGE = 300
 
