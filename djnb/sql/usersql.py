@@ -50,23 +50,41 @@ def _sqlglot() -> Any:
 @functools.lru_cache(maxsize=8192)
 def parse(text: str) -> Any:
     """The sqlglot tree of a MySQL fragment (cached by text); QuerySyntaxError if it is not SQL."""
-    sqlglot, _ = _sqlglot()
+    sqlglot, exp = _sqlglot()
     from sqlglot.errors import ParseError, TokenError
 
-    try:
-        trees = sqlglot.parse(text, read="mysql")
+    try:  # read as a SELECT's one column: words that start statements (START, COMMENT, CACHE)
+        trees = sqlglot.parse("SELECT " + text, read="mysql")  # are then column names, as in MySQL
     except (ParseError, TokenError) as err:
         raise QuerySyntaxError(
-            f"Cannot read the SQL fragment {text!r}: {_first_line(err)}. Write it in MySQL's "
-            "dialect, as DataJoint restrictions and proj()/aggr() expressions are written."
+            f"Cannot read the SQL fragment {text!r}: {_problem(err)}. Write it in MySQL's "
+            "dialect, as DataJoint restrictions and proj()/aggr() expressions are written; quote "
+            "a column named like an SQL keyword in backticks (`key`)."
         ) from None
-    if len(trees) != 1 or trees[0] is None:
-        raise QuerySyntaxError(f"The SQL fragment {text!r} must be one expression (no ';').")
-    return trees[0]
+    if (
+        len(trees) != 1
+        or not isinstance(trees[0], exp.Select)
+        or len(trees[0].expressions) != 1
+        or isinstance(trees[0].expressions[0], exp.Alias)
+    ):
+        raise QuerySyntaxError(
+            f"The SQL fragment {text!r} must be one expression (no ';', no top-level ',')."
+        )
+    return trees[0].expressions[0]
 
 
-def _first_line(err: Exception) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", str(err)).splitlines()[0].rstrip(". ")
+def _problem(err: Exception) -> str:
+    """What sqlglot found wrong, said without its internals, at the fragment's own column."""
+    found = (getattr(err, "errors", None) or [{}])[0]
+    if not found.get("description"):  # a token it cannot read: most often an unclosed quote
+        return "an unclosed quote or a character that is not SQL"
+    what = re.sub(
+        r"Required keyword: '(\w+)' missing for <class '[\w.]+\.(\w+)'>",
+        r"\2 lacks its \1",
+        found["description"],
+    )
+    column = max(1, int(found.get("col") or 0) - len("SELECT "))
+    return f"{what} (near column {column}, at {found.get('highlight', '')!r})"
 
 
 @functools.lru_cache(maxsize=8192)

@@ -67,7 +67,21 @@ def lab(server, prefix):
             (2, 1, datetime.datetime(2024, 2, 1, 0, 0, 0), Decimal("0.75"), 3.0),
         ]
     )
-    yield Subject, Session, Name
+
+    @schema
+    class Event(dj.Manual):  # columns named like words that start SQL statements
+        definition = """
+        event : int
+        ---
+        start : datetime
+        comment : varchar(16)
+        cache = 0 : int
+        """
+
+    Event.insert(
+        [(1, datetime.datetime(2024, 5, 1, 9, 30), "First", 1), (2, datetime.datetime(2024, 5, 3), "", 0)]
+    )
+    yield Subject, Session, Name, Event
     schema.drop(force=True)
     connection.close()
 
@@ -230,6 +244,20 @@ def test_aggregates_have_mysql_types(lab):
 def test_functions_in_restrictions(lab, restriction, ids):
     Subject = lab[0]
     assert sorted((Subject & restriction).fetch("subject_id").tolist()) == ids
+
+
+@pytest.mark.parametrize(
+    ("restriction", "events"),
+    [
+        ("start > '2024-05-01' + INTERVAL 1 DAY", [2]),
+        ('comment = "first"', [1]),
+        ("cache > 0", [1]),
+        ("`start` < '2024-05-02'", [1]),
+    ],
+)
+def test_columns_named_like_keywords(lab, restriction, events):
+    Event = lab[3]
+    assert sorted((Event & restriction).fetch("event").tolist()) == events
 
 
 # -- server-form statements, accepted as they are on the server

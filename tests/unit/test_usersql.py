@@ -49,6 +49,8 @@ def test_fragments_are_translated_with_their_meaning(mysql, sqlite):
         ("name = 'a' COLLATE utf8mb4_0900_as_cs", "utf8mb4_0900_as_cs"),
         ("name = ", "Cannot read"),
         ("a = 1; DROP TABLE t", "one expression"),
+        ("a, b", "one expression"),
+        ("a = 1 AS b", "one expression"),
     ],
 )
 def test_untranslatable_fragments_are_refused_naming_the_construct(fragment, named):
