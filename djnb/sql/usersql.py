@@ -78,11 +78,7 @@ def _problem(err: Exception) -> str:
     found = (getattr(err, "errors", None) or [{}])[0]
     if not found.get("description"):  # a token it cannot read: most often an unclosed quote
         return "an unclosed quote or a character that is not SQL"
-    what = re.sub(
-        r"Required keyword: '(\w+)' missing for <class '[\w.]+\.(\w+)'>",
-        r"\2 lacks its \1",
-        found["description"],
-    )
+    what = "incomplete expression" if "Required keyword" in found["description"] else found["description"]
     column = max(1, int(found.get("col") or 0) - len("SELECT "))
     return f"{what} (near column {column}, at {found.get('highlight', '')!r})"
 
