@@ -199,14 +199,15 @@ def delete_rows(query: Any) -> int:
     dialect = query.connection.dialect
     compiler = Compiler(dialect)
     select = compiler.select(query.node)
-    if select.source == dialect.table_name(relation.schema, relation.table):  # a plain restriction
+    name = dialect.table_name(relation.schema, relation.table)
+    if select.source == name:  # a plain restriction
         sql, params = (
-            dialect.delete(relation.full_name, " AND ".join(select.where) or "TRUE"),
+            dialect.delete(name, " AND ".join(select.where) or "TRUE"),
             select.where_params,
         )
     else:
         key = relation.heading.primary_key
         select.columns = [(dialect.quote(k), k) for k in key]
         inner, params = compiler.render(compiler.wrap(select))  # materialised: the same table is read
-        sql = dialect.delete(relation.full_name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
+        sql = dialect.delete(name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
     return query.connection.query(sql, params, formatted=True).rowcount

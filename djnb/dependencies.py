@@ -268,7 +268,7 @@ def describe_references(keys: Iterable[ForeignKey]) -> str:
 
 _TARGET = re.compile(
     r"\s*(?P<verb>INSERT(?:\s+IGNORE)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"
-    r"(?P<table>`(?:[^`]|``)+`\.`(?:[^`]|``)+`)",
+    r"(?:(?P<table>`(?:[^`]|``)+`\.`(?:[^`]|``)+`)|`(?P<schema>[^`.]+)\.(?P<name>[^`]+)`)",  # or SQLite's `s.t`
     re.I,
 )
 
@@ -282,7 +282,7 @@ def foreign_key_hint(connection: Connection, sql: str) -> str:
     match = _TARGET.match(sql)
     if match is None:
         return ""
-    table = match["table"]
+    table = match["table"] or full_name(match["schema"], match["name"])
     if match["verb"].upper().startswith("DELETE"):
         keys = referencing_keys(connection, [table])
         if not keys:

@@ -391,7 +391,7 @@ def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) 
     try:
         count = 0
         for names, values in groups.items():
-            sql = _insert_sql(dialect, table.full_table_name, names, mode, tuple(heading.primary_key))
+            sql = _insert_sql(dialect, table._sql_name, names, mode, tuple(heading.primary_key))
             try:
                 if len(values) == 1:  # insert1, make(): a plain execute skips the batching machinery
                     count += connection.query(sql, values[0], formatted=True).rowcount
@@ -498,9 +498,7 @@ def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra
     # the source is a derived table, so the server may read and write the same table
     select = compiler.wrap(compiler.select_columns(query.node, names))
     sql, params = compiler.render(select)
-    insert = table.connection.dialect.insert(
-        table.full_table_name, names, mode, heading.primary_key, select=sql
-    )
+    insert = table.connection.dialect.insert(table._sql_name, names, mode, heading.primary_key, select=sql)
     return table.connection.query(insert, params, formatted=True).rowcount
 
 
@@ -531,5 +529,5 @@ def update_row(table: Table, row: Mapping[str, Any]) -> None:
         params.append(_update_value(table, attribute, value))
     where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
     params += [_update_value(table, heading[k], key[k]) for k in key]
-    sql = f"UPDATE {table.full_table_name} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
+    sql = f"UPDATE {table._sql_name} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
     table.connection.query(sql, params)

@@ -62,7 +62,7 @@ class JobTable(FreeTable):
 
     def _write(self, row: dict, replace: bool) -> None:
         sql = self.connection.dialect.insert(
-            self.full_table_name, list(row), "replace" if replace else "error", ["table_name", "key_hash"]
+            self._sql_name, list(row), "replace" if replace else "error", ["table_name", "key_hash"]
         )
         self.connection.query(sql, tuple(row.values()))
 
@@ -96,7 +96,7 @@ class JobTable(FreeTable):
             return keys if self.reserve(table_name, keys[0]) else []
         rows = [self._job(table_name, key, "reserved") for key in keys]
         sql = self.connection.dialect.insert(
-            self.full_table_name, list(rows[0]), "ignore", ["table_name", "key_hash"]
+            self._sql_name, list(rows[0]), "ignore", ["table_name", "key_hash"]
         )
         session = self.connection.connection_id
         try:

@@ -169,6 +169,11 @@ class Table(QueryExpression, metaclass=TableMeta):
         return type(self).full_table_name
 
     @property
+    def _sql_name(self) -> str:
+        """The table as its connection's dialect names it in SQL."""
+        return self.connection.dialect.table_name(self.database, self.table_name)
+
+    @property
     def connection(self) -> Connection:
         """The connection of the table's schema."""
         if self._connection is None:

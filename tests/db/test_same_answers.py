@@ -300,3 +300,11 @@ def test_refused_values_name_table_attribute_and_value(lab, row, attribute, valu
     if value is not None:
         assert value in message
     assert len(Subject & {"subject_id": 50}) == 0
+
+
+def test_a_missing_parent_is_named(lab):
+    Session = lab[1]
+    with pytest.raises(
+        dj.errors.IntegrityError, match=r"must refer to an existing row of its parent\(s\) `[^`]+`\.`subject`"
+    ):
+        Session.insert1((99, 1, datetime.datetime(2024, 1, 1), Decimal("1.00"), 1.0))
