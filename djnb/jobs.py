@@ -8,6 +8,7 @@ longer exists on the server) can be reclaimed, so a killed worker never strands 
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import platform
 from collections.abc import Mapping
@@ -56,7 +57,7 @@ class JobTable(FreeTable):
             packed = pack(dict(key))
         return {
             "table_name": table_name, "key_hash": key_hash(key), "status": status, "key": packed,
-            "host": platform.node()[:255], "pid": os.getpid(), "connection_id": self.connection.connection_id,
+            "host": _host(), "pid": os.getpid(), "connection_id": self.connection.connection_id,
             "user": self._user, **extra,
         }  # fmt: skip
 
@@ -140,7 +141,7 @@ class JobTable(FreeTable):
         (own & _hashes(key_hash(key) for key in keys)).delete_quick()
 
     def _this_process(self) -> dict:
-        return {"pid": os.getpid(), "host": platform.node()[:255]}
+        return {"pid": os.getpid(), "host": _host()}
 
     def complete(self, table_name: str, key: Mapping[str, Any]) -> None:
         (self & {"table_name": table_name, "key_hash": key_hash(key)}).delete_quick()
@@ -187,7 +188,7 @@ class JobTable(FreeTable):
         if not rows:
             return 0
         if self.connection.backend == "sqlite":  # no server sessions: workers are local processes
-            dead = [r for r in rows if r["host"] == platform.node() and not _process_alive(r["pid"])]
+            dead = [r for r in rows if r["host"] == _host() and not _process_alive(r["pid"])]
             self._delete_reservations(dead)
             return len(dead)
         sessions = self.connection.query("SELECT id, user FROM information_schema.processlist").fetchall()
@@ -241,6 +242,12 @@ class JobTable(FreeTable):
         return query.delete_quick(get_count=True) or 0
 
 
+@functools.cache
+def _host() -> str:
+    """This machine's name as ~jobs records it (cut to the column's 255 characters)."""
+    return platform.node()[:255]
+
+
 def _hashes(hashes: Any) -> KeysIn:
     """A restriction to these key hashes: one IN list."""
     return KeysIn(("key_hash",), tuple((h,) for h in hashes))
@@ -253,7 +260,7 @@ def _gone_at_restart(row: dict, started: datetime.datetime) -> bool:
     """A reservation from around the server's start, by a process of this machine that is gone."""
     return (
         row["timestamp"] < started + RESTART_WINDOW
-        and row["host"] == platform.node()[:255]
+        and row["host"] == _host()
         and not _process_alive(row["pid"])
     )
 
