@@ -15,6 +15,7 @@ import csv
 import functools
 import json
 import math
+import operator
 import os
 import re
 import uuid
@@ -53,6 +54,30 @@ def _plain(value: Any) -> Any:
     if kind is float:
         return None if value != value else value  # NaN is NULL
     return _unwrap(value)
+
+
+def _plain_rows(tuples: list) -> list:
+    """``_plain`` of every value of rows of ordinary columns, checked a column at a time: a
+    column of ints, of ASCII text or of floats without NaN (with or without NULLs) passes as it
+    is, found by C-level scans; other columns go value by value."""
+    if not tuples:
+        return tuples
+    columns = list(zip(*tuples, strict=True))
+    changed = False
+    for index, column in enumerate(columns):
+        kinds = set(map(type, column))
+        kinds.discard(type(None))
+        if kinds <= _PASS_THROUGH:
+            continue
+        if kinds == {str} and all(map(str.isascii, filter(None, column))):
+            continue
+        if kinds == {float} and not any(map(math.isnan, filter(None, column))):
+            continue
+        columns[index] = tuple(map(_plain, column))
+        changed = True
+    if changed:
+        return list(zip(*columns, strict=True))
+    return tuples if type(tuples[0]) is tuple else [tuple(row) for row in tuples]
 
 
 def _text(value: str) -> str:
@@ -239,6 +264,21 @@ def _as_columns(rows: Any, heading: Heading, table: Any, ignore_extra: bool) -> 
         if any(len(row) != len(heading.names) for row in rows):
             return None  # the general way says which row is wrong
         names, tuples = tuple(heading.names), rows
+    elif type(rows) is list and rows and type(rows[0]) is dict:  # dicts that all have the same keys
+        keys = tuple(rows[0])
+        if set(map(type, rows)) != {dict} or set(map(len, rows)) != {len(keys)}:
+            return None
+        names = _insertable(keys, heading, table, ignore_extra)
+        if names != keys or not names:
+            return None
+        try:  # same length and every key found: each row has exactly these keys
+            tuples = (
+                list(map(operator.itemgetter(*names), rows))
+                if len(names) > 1
+                else [(r[names[0]],) for r in rows]
+            )
+        except KeyError:
+            return None
     else:
         return None
     if any(heading[n].category in STORED_CATEGORIES and heading[n].adapter is None for n in names):
@@ -339,6 +379,8 @@ def _encode_tuples(table: Table, names: tuple[str, ...], tuples: list) -> list[t
     """Rows of ordinary columns (tuples in the order of ``names``) as the values to bind."""
     functions = [encoder(table.heading[n], table) for n in names]
     try:
+        if all(f is _plain for f in functions):
+            return _plain_rows(tuples)
         return [tuple([f(v) for f, v in zip(functions, row, strict=True)]) for row in tuples]
     except UnicodeEncodeError:  # find the row and the attribute (only on this error path)
         for index, row in enumerate(tuples):
