@@ -260,8 +260,8 @@ def _as_columns(rows: Any, heading: Heading, table: Any, ignore_extra: bool) -> 
             return None  # datetime64 fields: tolist() may give plain numbers
         names = _insertable(tuple(rows.dtype.names), heading, table, ignore_extra)
         tuples = rows[list(names)].tolist() if names != rows.dtype.names else rows.tolist()
-    elif isinstance(rows, list) and rows and all(type(row) is tuple for row in rows):
-        if any(len(row) != len(heading.names) for row in rows):
+    elif isinstance(rows, list) and rows and set(map(type, rows)) == {tuple}:  # C-level scans
+        if set(map(len, rows)) != {len(heading.names)}:
             return None  # the general way says which row is wrong
         names, tuples = tuple(heading.names), rows
     elif type(rows) is list and rows and type(rows[0]) is dict:  # dicts that all have the same keys
