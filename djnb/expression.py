@@ -382,12 +382,15 @@ class QueryExpression:
         names = list(dict.fromkeys(wanted)) if attributes else heading.names
         rows = self._rows(names, node)
         heading = self._typed(heading)
-        if (as_dict or (fmt == "frame" and not attributes)) and not fetching.needs_decoding(
-            heading, names, self.connection.dialect
-        ):  # the driver's rows are the values: no columns to decode, no transposing
+        plain = not fetching.needs_decoding(heading, names, self.connection.dialect)
+        if plain and (as_dict or not attributes):  # the driver's rows are the values: no transposing
             if as_dict:
                 return [dict(zip(names, row)) for row in rows]  # noqa: B905 (each row has len(names) values)
-            return fetching.as_frame(heading, names, rows=rows)
+            if fmt == "frame":
+                return fetching.as_frame(heading, names, rows=rows)
+            records = fetching.records_of_rows(heading, names, rows)
+            if records is not None:
+                return records
         context = fetching.Context(self.connection, self._query_context or {}, download_path)
         columns = fetching.decode_rows(heading, names, rows, squeeze, context, self.connection.dialect)
         if not attributes:

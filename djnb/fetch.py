@@ -86,7 +86,7 @@ def decode_rows(
     dialect: Any = None,
 ) -> list[list]:
     """Columns of decoded values, one list per name (``dialect``: the engine's value forms)."""
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+    columns: list = list(zip(*rows, strict=True)) if rows else [() for _ in names]  # tuples until decoded
     for index, name in enumerate(names):
         if name not in heading:
             continue
@@ -172,20 +172,37 @@ def _file_id(path: Path, name: str) -> bytes:
     return digest.digest()
 
 
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})  # values numpy stores as they are
+
+
 def as_records(heading: Heading, names: Sequence[str], columns: list[list]) -> np.ndarray:
     """A numpy record array with DataJoint's dtypes."""
     dtypes = [dtype_of(heading[n]) if n in heading else object for n in names]
     out = np.empty(len(columns[0]) if columns else 0, dtype=list(zip(names, dtypes, strict=True)))
     for name, dtype, values in zip(names, dtypes, columns, strict=True):
         if dtype is np.float64:
-            out[name] = [np.nan if v is None else v for v in values]
-        elif dtype is object:
-            column = out[name]
+            out[name] = [np.nan if v is None else v for v in values] if None in values else values
+        elif dtype is object and not set(map(type, values)) <= _SCALARS:
+            column = out[name]  # sequences (decoded blobs, lists) go one by one: numpy would spread them
             for i, value in enumerate(values):
                 column[i] = value
         else:
             out[name] = values
     return out
+
+
+def records_of_rows(heading: Heading, names: Sequence[str], rows: Sequence[tuple]) -> np.ndarray | None:
+    """The record array of rows that need no decoding, built by numpy from the rows at once
+    (NULL floats become NaN, as in ``as_records``); None if numpy refuses a value (a NULL in an
+    integer column): then ``as_records`` builds it a column at a time."""
+    dtypes = [dtype_of(heading[n]) if n in heading else object for n in names]
+    try:
+        # a tuple of rows would be read as one record: numpy wants a list of them
+        return np.array(
+            list(rows) if isinstance(rows, tuple) else rows, dtype=list(zip(names, dtypes, strict=True))
+        )
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def as_dicts(names: Sequence[str], columns: list[list]) -> list[dict]:
