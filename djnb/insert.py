@@ -339,8 +339,8 @@ def insert_rows(
     columns = _as_columns(rows, heading, table, ignore_extra_fields)
     if columns is not None:  # tuples, records or a frame of ordinary columns: no dicts made
         names, tuples = columns
-        values = _encode_tuples(table, names, tuples)
-        return _write(table, {names: values} if values else {}, mode)
+        values = _encode_tuples(table, names, tuples, heading)
+        return _write(table, {names: values} if values else {}, mode, heading)
     pending: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     # a row's keys -> the attributes to insert (checked once) and those that take a default
     known: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -372,12 +372,12 @@ def insert_rows(
         except UnicodeEncodeError:
             values = _encode_row(table, index, names, row, functions, stored)
         groups.setdefault(names, []).append(values)
-    return _write(table, groups, mode)
+    return _write(table, groups, mode, heading)
 
 
-def _encode_tuples(table: Table, names: tuple[str, ...], tuples: list) -> list[tuple]:
+def _encode_tuples(table: Table, names: tuple[str, ...], tuples: list, heading: Heading) -> list[tuple]:
     """Rows of ordinary columns (tuples in the order of ``names``) as the values to bind."""
-    functions = [encoder(table.heading[n], table) for n in names]
+    functions = [encoder(heading[n], table) for n in names]
     try:
         if all(f is _plain for f in functions):
             return _plain_rows(tuples)
@@ -419,12 +419,12 @@ def _update_value(table: Table, attribute: Attribute, value: Any) -> Any:
         raise _text_error(err, place) from None
 
 
-def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str) -> int:
+def _write(table: Table, groups: dict[tuple[str, ...], list[tuple]], mode: str, heading: Heading) -> int:
     """One batched INSERT per group of rows with the same attributes, all in one transaction."""
     if not groups:
         return 0
-    heading, dialect = table.heading, table.connection.dialect
     connection = table.connection
+    dialect = connection.dialect
     own_transaction = not connection.in_transaction and (
         len(groups) > 1 or sum(map(len, groups.values())) > 1
     )
