@@ -200,14 +200,13 @@ def delete_rows(query: Any) -> int:
     compiler = Compiler(dialect)
     select = compiler.select(query.node)
     name = dialect.table_name(relation.schema, relation.table)
-    if select.source == name:  # a plain restriction
-        sql, params = (
-            dialect.delete(name, " AND ".join(select.where) or "TRUE"),
-            select.where_params,
-        )
+    if select.source == name and not compiler.ctes:  # a plain restriction
+        sql, params = dialect.delete(name, " AND ".join(select.where) or "TRUE"), select.where_params
     else:
         key = relation.heading.primary_key
         select.columns = [(dialect.quote(k), k) for k in key]
-        inner, params = compiler.render(compiler.wrap(select))  # materialised: the same table is read
+        # materialised (the same table is read); a WITH stays inside, so that the statement is a
+        # DELETE, whose rows the drivers count
+        inner, params = compiler.statement(*compiler.render(compiler.wrap(select)))
         sql = dialect.delete(name, f"({', '.join(map(dialect.quote, key))}) IN ({inner})")
     return query.connection.query(sql, params, formatted=True).rowcount

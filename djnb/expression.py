@@ -340,7 +340,7 @@ class QueryExpression:
 
     def _rows(self, names: list[str], node: Node) -> tuple:
         compiler = Compiler(self.connection.dialect)
-        sql, params = compiler.render(compiler.select_columns(node, names))
+        sql, params = compiler.statement(*compiler.render(compiler.select_columns(node, names)))
         return self.connection.query(sql, params, formatted=True).fetchall()
 
     def fetch(

@@ -539,7 +539,7 @@ def _insert_select(table: Table, query: QueryExpression, mode: str, ignore_extra
     compiler = Compiler(table.connection.dialect)
     # the source is a derived table, so the server may read and write the same table
     select = compiler.wrap(compiler.select_columns(query.node, names))
-    sql, params = compiler.render(select)
+    sql, params = compiler.statement(*compiler.render(select))  # a WITH inside: SQLite reads it
     insert = table.connection.dialect.insert(table._sql_name, names, mode, heading.primary_key, select=sql)
     return table.connection.query(insert, params, formatted=True).rowcount
 

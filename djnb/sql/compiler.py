@@ -82,6 +82,9 @@ class Compiler:
         self.dialect = dialect
         self.q = dialect.quote
         self.aliases = 0
+        self.semijoins = 0  # compiled so far: tells whether a semijoin's subquery has its own
+        self.ctes: list[str] = []
+        self.cte_params: list = []
 
     def _select(self, columns: list[tuple[str, str]], source: str, params: list | None = None) -> Select:
         return Select(columns, source, list(params or []), quote=self.q)
@@ -91,7 +94,14 @@ class Compiler:
 
     # -- entry points
     def sql(self, node: Node) -> tuple[str, list]:
-        return self.render(self.select(node))
+        return self.statement(*self.render(self.select(node)))
+
+    def statement(self, sql: str, params: list) -> tuple[str, list]:
+        """A whole statement: the common table expressions that semijoins were hoisted into
+        (``semijoin``), then ``sql``."""
+        if not self.ctes:
+            return sql, params
+        return "WITH " + ", ".join(self.ctes) + " " + sql, [*self.cte_params, *params]
 
     def render(self, s: Select) -> tuple[str, list]:
         q = self.q
@@ -294,11 +304,22 @@ class Compiler:
         if not cond.attributes:
             sql, params = self.render(replace(self.select(cond.node), distinct=False))
             return f"EXISTS ({sql})", params
+        self.semijoins += 1
+        before = self.semijoins
         inner = self.select(Distinct(cond.node, cond.attributes))
         heading = cond.node.heading
         not_null = [f"{self.q(n)} IS NOT NULL" for n in cond.attributes if heading[n].may_be_null]
         sql, params = self.render(replace(inner, distinct=False, where=[*inner.where, *not_null]))
         names = ", ".join(map(self.q, cond.attributes))
+        if self.dialect.hoists_nested_subqueries and self.semijoins > before:
+            # a semijoin within a semijoin: named once as a common table expression, so that
+            # restrictions by restricted queries do not nest without bound (SQLite's parser
+            # overflows at about 14 levels)
+            self.aliases += 1
+            name = self.q(f"$s{self.aliases}")
+            self.ctes.append(f"{name} AS ({sql})")
+            self.cte_params.extend(params)
+            sql, params = f"SELECT {names} FROM {name}", []
         checks = "".join(f"{self.q(n)} IS NOT NULL AND " for n in cond.nullable)
         return f"({checks}({names}) IN ({sql}))", params
 
@@ -314,4 +335,4 @@ def compile_count(node: Node, dialect: Dialect) -> tuple[str, list[Any]]:
     s = compiler.select(node)
     if not s.plain or s.distinct:
         s = compiler.wrap(s)
-    return compiler.render(replace(s, columns=[("COUNT(*)", "count")]))
+    return compiler.statement(*compiler.render(replace(s, columns=[("COUNT(*)", "count")])))

@@ -71,3 +71,19 @@ def test_deleting_in_the_middle_of_the_chain(chain):
     (tables[DEPTH // 2] & {"k0": 2}).delete(safemode=False)
     assert [len(table) for table in tables] == [2] * (DEPTH // 2) + [1] * (DEPTH - DEPTH // 2)
     assert len(renamed) == 1 and len(leaf) == 1
+
+
+def test_restrictions_by_restricted_queries_30_deep(chain):
+    """``T & (T & (T & ...))``: each semijoin within a semijoin is named once (a WITH clause
+    on SQLite), so the depth is not bounded by the engine's parser; fetch, count, insert from
+    the query and delete all read it."""
+    tables, renamed, leaf = chain
+    fill(tables, renamed, leaf)
+    top = tables[0]
+    query = top & "k0 > 1"
+    for _ in range(DEPTH):
+        query = top & query
+    assert len(query) == 1 and query.fetch("k0").tolist() == [2]
+    assert len(tables[3] & query) == 1
+    (tables[0] & query).delete(safemode=False)
+    assert tables[0].fetch("k0").tolist() == [1] and len(tables[-1]) == 1

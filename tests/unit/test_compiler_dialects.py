@@ -98,3 +98,13 @@ def test_keys_in_is_one_row_value_list():
     assert compile_query(Restrict(student, KeysIn(("student_id",), ())), DIALECTS[0])[0].endswith(
         "WHERE FALSE"
     )
+
+
+def test_semijoins_within_semijoins_are_named_once_where_the_engine_needs_it():
+    nested = student
+    for _ in range(3):
+        nested = restrict(student, nested)
+    sqlite_sql, _ = compile_query(nested, DIALECTS[1])
+    assert sqlite_sql.startswith("WITH `$s") and sqlite_sql.count(" IN (SELECT") == 3
+    mysql_sql, _ = compile_query(nested, DIALECTS[0])
+    assert "WITH" not in mysql_sql and mysql_sql.count("IN (SELECT") == 3

@@ -71,6 +71,9 @@ class Dialect:
         returns (e.g. date objects); None: as it comes."""
         return None
 
+    #: whether semijoins nested in semijoins are hoisted into common table expressions
+    #: (``WITH``), for engines whose parsers stop at some depth of nested subqueries
+    hoists_nested_subqueries: bool = False
     #: whether computed values need their types inferred (``sql/expression_types.py``) to be
     #: returned as MySQL's driver returns them (the engine does not type them itself)
     infers_expression_types: bool = False

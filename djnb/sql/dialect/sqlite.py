@@ -232,6 +232,7 @@ class SQLiteDialect(Dialect):
         return usersql.to_sqlite(text, functions())
 
     infers_expression_types = True
+    hoists_nested_subqueries = True  # its parser overflows at about 14 nested semijoins
 
     def expression_decoder(self, sql_type: str) -> Callable[[Any], Any] | None:
         """Computed values: an integer type also turns SQLite's float results (FLOOR of a
