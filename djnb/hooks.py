@@ -13,6 +13,7 @@ silently does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from .errors import ConfirmationError
@@ -29,6 +30,12 @@ external_mapping: Callable[[Any, str], Any] | None = None
 
 #: show(obj) displays a rich object (a Diagram's draw()); the Jupyter layer installs it.
 show: Callable[[Any], None] | None = None
+
+#: before_fork() -> a context manager held while populate(processes=N) forks its workers: the
+#: Jupyter layer installs one that keeps IPython's history thread out of sqlite3 meanwhile
+#: (a fork in the middle of its write leaves SQLite's mutex held in the child, whose first
+#: sqlite3.connect then waits forever).
+before_fork: Callable[[], AbstractContextManager] | None = None
 
 #: progress(done, total, key) while populate runs with display_progress=True.
 progress: Callable[[int, int, Mapping | None], None] | None = None

@@ -18,7 +18,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from typing import Any
 
 import numpy as np
@@ -316,8 +316,9 @@ class AutoPopulate:
                 raise
 
         workers = [context.Process(target=work) for _ in range(processes)]
-        for worker in workers:
-            worker.start()
+        with hooks.before_fork() if hooks.before_fork is not None else nullcontext():
+            for worker in workers:
+                worker.start()
         results = [queue.get() for _ in workers]
         for worker in workers:
             worker.join()

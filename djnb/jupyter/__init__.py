@@ -8,9 +8,12 @@ display), which this layer fills in.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core.error import StdinNotImplementedError
+from IPython.core.getipython import get_ipython
 from IPython.display import display
 
 from .. import hooks
@@ -38,8 +41,25 @@ def confirm(question: str) -> bool:
             return answer.startswith("y")
 
 
+@contextmanager
+def history_paused() -> Iterator[None]:
+    """Hold IPython's history locks, so that its history thread is not writing with sqlite3
+    while populate forks workers (``hooks.before_fork``)."""
+    manager = getattr(get_ipython(), "history_manager", None)
+    locks = [getattr(manager, name, None) for name in ("db_input_cache_lock", "db_output_cache_lock")]
+    held = [lock for lock in locks if lock is not None]
+    for lock in held:
+        lock.acquire()
+    try:
+        yield
+    finally:
+        for lock in reversed(held):
+            lock.release()
+
+
 def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(DjMagics)
+    hooks.before_fork = history_paused
     progress = NotebookProgress()
     hooks.progress, hooks.failure = progress.progress, progress.failure
     hooks.confirm = confirm
