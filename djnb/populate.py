@@ -19,6 +19,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager, nullcontext, suppress
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -319,7 +320,7 @@ class AutoPopulate:
         with hooks.before_fork() if hooks.before_fork is not None else nullcontext():
             for worker in workers:
                 worker.start()
-        results = [queue.get() for _ in workers]
+        results = _reports(queue, workers)
         for worker in workers:
             worker.join()
         return {"success_count": sum(r[0] for r in results), "error_list": [e for r in results for e in r[1]]}
@@ -419,6 +420,20 @@ class AutoPopulate:
                 100 * (total - remaining) / max(total, 1),
             )
         return remaining, total
+
+
+def _reports(queue: Any, workers: list) -> list:
+    """Each worker's (successes, errors), waiting while any is alive: a worker that ended
+    without reporting (killed) is reported as such instead of being waited for forever."""
+    results: list = []
+    while len(results) < len(workers):
+        try:
+            results.append(queue.get(timeout=1.0))
+        except Empty:
+            if not any(worker.is_alive() for worker in workers) and queue.empty():
+                gone = len(workers) - len(results)
+                results += [(0, [(None, "worker ended without reporting (killed?)")])] * gone
+    return results
 
 
 def _retrying(work: Callable[[], Any], suppress_errors: bool, table: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -195,6 +196,21 @@ def test_processes_none_means_one_worker_per_cpu(schema, source):
     assert os.getpid() not in pids or (os.cpu_count() or 1) == 1  # made in forked workers
     with pytest.raises(dj.errors.ArgumentError, match="processes"):
         Pids.populate(processes=-2)
+
+
+def test_a_worker_killed_mid_run_is_reported_not_waited_for(schema, source):
+    class Dies(dj.Computed):
+        definition = "-> Source\n---\npid : int"
+
+        def make(self, key):
+            if key["source_id"] == 2:
+                os.kill(os.getpid(), signal.SIGKILL)  # no report from this worker, ever
+            self.insert1({**key, "pid": os.getpid()})
+
+    declare(schema, Dies)
+    result = Dies.populate(processes=2)
+    assert any("ended without reporting" in message for _, message in result["error_list"])
+    assert 1 <= len(Dies()) <= 3  # the other worker made what it could
 
 
 # -- 5. Part.delete(force=True)
