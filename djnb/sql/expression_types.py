@@ -188,18 +188,9 @@ def _type(node: Any, type_of: TypeOf) -> str | None:
     if isinstance(node, exp.CurrentTimestamp | exp.UnixToTime | exp.TsOrDsToTimestamp):
         return "datetime"
     if isinstance(node, exp.DateAdd | exp.DateSub):
-        unit = (node.args.get("unit").name if node.args.get("unit") is not None else "DAY").upper()
-        base = kind_of(_type(node.this, type_of))
-        return (
-            "date" if base == "date" and unit in ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR") else "datetime"
-        )
+        return _date_arithmetic(_type(node.this, type_of), node.args.get("unit"))
     if isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval):
-        interval = node.expression
-        unit = (interval.args.get("unit").name if interval.args.get("unit") is not None else "DAY").upper()
-        base = kind_of(_type(node.this, type_of))
-        return (
-            "date" if base == "date" and unit in ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR") else "datetime"
-        )
+        return _date_arithmetic(_type(node.this, type_of), node.expression.args.get("unit"))
     if isinstance(node, exp.Cast):
         return _cast_type(node)
     if isinstance(node, exp.Neg | exp.Abs):
@@ -233,6 +224,13 @@ def _type(node: Any, type_of: TypeOf) -> str | None:
     if isinstance(node, exp.If | exp.Case | exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
         return _common(node, type_of)
     return None
+
+
+def _date_arithmetic(base: str | None, unit: Any) -> str:
+    """MySQL's DATE_ADD/DATE_SUB/INTERVAL: a date moved by whole days or more stays a date."""
+    name = (unit.name if unit is not None else "DAY").upper()
+    whole_days = name in ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR")
+    return "date" if kind_of(base) == "date" and whole_days else "datetime"
 
 
 def _arithmetic(node: Any, type_of: TypeOf, exp: Any) -> str | None:
