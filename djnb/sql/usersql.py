@@ -16,7 +16,7 @@ Kinds of difference handled for SQLite (each has tests in ``tests/unit/test_user
 - Date and time functions whose sqlglot rendering is wrong or missing for SQLite
   (``YEAR``/``MONTH``/... , ``TIMESTAMPDIFF``, ``DATE_ADD``/``DATE_SUB``/``x + INTERVAL n unit``,
   ``UNIX_TIMESTAMP``, ``TRUNCATE``) become calls of the functions the SQLite driver registers
-  with MySQL's meaning (``djnb.sql.dialect.sqlite.MYSQL_FUNCTIONS``).
+  with MySQL's meaning (``sql/dialect/sqlite_functions.py``).
 - Refused: session variables (``@x``, ``:=``), ``XOR``, other collations, and functions
   that SQLite lacks and djnb does not provide.
 """
@@ -33,6 +33,10 @@ from ..errors import QuerySyntaxError
 DATE_UNITS = frozenset({"MICROSECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
 _PLAIN_NAME = re.compile(r"`[^`]+`|[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+#: words that are function calls without parentheses, whose SQLite meaning differs (UTC there)
+_BARE_FUNCTIONS = frozenset(
+    {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "LOCALTIMESTAMP"}
+)
 
 
 class UntranslatableSQLError(QuerySyntaxError):
@@ -90,7 +94,7 @@ def to_sqlite(text: str, functions: frozenset[str]) -> str:
 
     Raises UntranslatableSQLError naming the construct when there is no such translation.
     """
-    if _PLAIN_NAME.fullmatch(text) or _NUMBER.fullmatch(text):
+    if (_PLAIN_NAME.fullmatch(text) and text.upper() not in _BARE_FUNCTIONS) or _NUMBER.fullmatch(text):
         return text  # a renamed attribute or a number: nothing to translate (the common case)
     _, exp = _sqlglot()
     tree = parse(text).copy()

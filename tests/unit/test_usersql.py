@@ -32,6 +32,7 @@ SQLITE, MYSQL = SQLiteDialect(), MySQLDialect()
         ("a / b", "CAST(a AS REAL) / b"),
         ("a DIV b", "CAST(CAST(a AS REAL) / b AS INTEGER)"),
         ("subject_id", "subject_id"),
+        ("CURRENT_TIMESTAMP", "NOW()"),  # local time, as MySQL's; SQLite's own is UTC
         ("`old`", "`old`"),
     ],
 )
