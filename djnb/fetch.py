@@ -84,8 +84,9 @@ def decode_rows(
     squeeze: bool,
     context: Context | None = None,
     dialect: Any = None,
-) -> list[list]:
-    """Columns of decoded values, one list per name (``dialect``: the engine's value forms)."""
+) -> list[Sequence]:
+    """Columns of decoded values, one sequence per name (``dialect``: the engine's value forms):
+    a tuple of the driver's values where nothing needed decoding, else a list."""
     columns: list = list(zip(*rows, strict=True)) if rows else [() for _ in names]  # tuples until decoded
     for index, name in enumerate(names):
         if name not in heading:
